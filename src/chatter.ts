@@ -1,0 +1,421 @@
+// One chatter in one room: the life of a room handler process, from the welcome to the
+// leave. stdin lines come from the browser and stdout lines go to it (websocketd turns
+// each into a WebSocket frame); everything shared with other chatters goes through files.
+
+import { runCommand, parseCommand } from './commands/index.js';
+import type { CommandContext } from './commands/types.js';
+import { defaultColor } from './colors.js';
+import type { Config } from './config.js';
+import { type DataDir, dataDir, roomLogPath } from './datadir.js';
+import { Follower } from './follower.js';
+import { deliver, isPresent } from './inbox.js';
+import { StorageError } from './jsonl.js';
+import { LineReader } from './linereader.js';
+import { NameError, roomFromPath, validateUserName } from './names.js';
+import { listPresent, Presence, reapRoom } from './presence.js';
+import {
+  type ClientMessage,
+  type ErrorCode,
+  type IceServer,
+  type InboxEntry,
+  type Limits,
+  type RoomEvent,
+  type ServerMessage,
+  type UserSummary,
+  formatText,
+  isEventId,
+  parseClientLine,
+  parseEventLine,
+  PRESENCE_EVENTS,
+  ProtocolError,
+} from './protocol.js';
+import { TokenBucket } from './ratelimit.js';
+import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from './roomlog.js';
+import { readSession, sessionIdFromCookie } from './sessions.js';
+
+/** What websocketd tells a handler about its request (CGI variables). */
+export interface Request {
+  pathInfo: string;
+  query: string;
+  cookie?: string;
+  host?: string;
+  remoteAddr?: string;
+}
+
+export interface Output {
+  write(line: string): void;
+}
+
+const USERS_DEBOUNCE_MS = 30;
+/** Whatever the limits, a line longer than this is never buffered whole. */
+const HARD_LINE_CAP = 1024 * 1024;
+
+export function requestFromEnv(env: NodeJS.ProcessEnv): Request {
+  return {
+    pathInfo: env.PATH_INFO ?? env.SCRIPT_NAME ?? '/',
+    query: env.QUERY_STRING ?? '',
+    cookie: env.HTTP_COOKIE,
+    host: env.HTTP_HOST,
+    remoteAddr: env.REMOTE_ADDR,
+  };
+}
+
+export function limitsOf(cfg: Config): Limits {
+  return {
+    maxMessageBytes: cfg.chat.max_message_bytes,
+    ratePerSec: cfg.chat.rate_per_sec,
+    rateBurst: cfg.chat.rate_burst,
+    idleTimeoutSec: cfg.chat.idle_timeout_sec,
+    maxSignalBytes: cfg.chat.max_signal_bytes,
+  };
+}
+
+export function iceServersFor(cfg: Config, host: string | undefined): IceServer[] {
+  const listed = cfg.stun.ice_servers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (listed.length) return [{ urls: listed }];
+  // The host the browser used, without its port; IPv6 literals keep their brackets.
+  const h = (host ?? cfg.server.host).replace(/:\d+$/, '') || '127.0.0.1';
+  return [{ urls: `stun:${h}:${cfg.stun.port}` }];
+}
+
+export class Chatter {
+  private readonly d: DataDir;
+  private readonly logPath: string;
+  private readonly textMode: boolean;
+  private presence: Presence | undefined;
+  private roomFollower: Follower | undefined;
+  private inboxFollower: Follower | undefined;
+  private readonly users = new Map<string, string>();
+  private usersTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private lastHeard = Date.now();
+  private readonly msgBucket: TokenBucket;
+  private readonly signalBucket: TokenBucket;
+  /** No new input is taken. */
+  private closing = false;
+  /** Leaving: nothing more is sent or logged. */
+  private leaving = false;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly joinedAt = new Date().toISOString();
+
+  constructor(
+    private readonly cfg: Config,
+    readonly room: string,
+    private readonly req: Request,
+    private readonly out: Output,
+    private readonly exit: (code: number) => void,
+  ) {
+    this.d = dataDir(cfg.dataDir);
+    this.logPath = roomLogPath(this.d, room);
+    const q = new URLSearchParams(req.query);
+    this.textMode = q.get('format') === 'text';
+    this.msgBucket = new TokenBucket(cfg.chat.rate_per_sec, cfg.chat.rate_burst);
+    this.signalBucket = new TokenBucket(cfg.chat.signal_rate_per_sec, cfg.chat.signal_rate_burst);
+  }
+
+  /** Validate the room from the request; on a bad name, say why and touch nothing. */
+  static roomOf(req: Request): string {
+    return roomFromPath(req.pathInfo);
+  }
+
+  get name(): string {
+    return this.presence?.name ?? '';
+  }
+
+  private identity(): UserSummary {
+    const id = sessionIdFromCookie(this.req.cookie);
+    const s = id ? readSession(this.d, id) : undefined;
+    const name = s?.name ?? validateUserName(this.cfg.chat.default_name);
+    return { name, color: s?.color || defaultColor(name) };
+  }
+
+  private send(m: ServerMessage): void {
+    this.out.write(this.textMode ? formatText(m) : JSON.stringify(m));
+  }
+
+  private sendError(code: ErrorCode, message: string): void {
+    this.send({ type: 'error', code, message });
+  }
+
+  private async log(e: NewRoomEvent): Promise<void> {
+    await appendEvent(this.d, this.room, e, { sharedFs: this.cfg.files.shared_fs });
+  }
+
+  private reaped = async (u: UserSummary): Promise<void> => {
+    await this.log({ type: 'leave', from: u.name, color: u.color, reason: 'lost' });
+  };
+
+  async start(): Promise<void> {
+    const me = this.identity();
+    const stale = this.cfg.chat.presence_stale_ms;
+    this.presence = await Presence.join(this.d, this.room, me.name, me.color, {
+      staleMs: stale,
+      onLost: () => this.lostPresence(),
+      onReaped: this.reaped,
+    });
+    if (this.closing) {
+      this.presence.vacate(); // asked to leave while joining: leave no ghost behind
+      return this.finish(0);
+    }
+    await this.log({ type: 'join', from: this.presence.name, color: this.presence.color });
+
+    // Everything up to `end` is replayed; the follower takes over exactly there.
+    const end = logSize(this.logPath);
+    for (const u of listPresent(this.d, this.room)) this.users.set(u.name, u.color);
+    this.users.set(this.presence.name, this.presence.color);
+    this.send({
+      type: 'welcome',
+      room: this.room,
+      you: { name: this.presence.name, color: this.presence.color },
+      users: this.userList(),
+      iceServers: iceServersFor(this.cfg, this.req.host),
+      limits: limitsOf(this.cfg),
+    });
+    this.replay(end);
+
+    const poll = this.cfg.files.watch === 'poll';
+    const fallback = (reason: string) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`);
+    this.roomFollower = new Follower(this.logPath, {
+      offset: end,
+      poll,
+      pollIntervalMs: this.cfg.files.poll_interval_ms,
+      onLine: (line) => this.roomLine(line),
+      onFallback: fallback,
+    });
+    this.inboxFollower = new Follower(this.presence.inbox, {
+      offset: 0,
+      poll,
+      pollIntervalMs: this.cfg.files.poll_interval_ms,
+      onLine: (line) => this.inboxLine(line),
+      onMissing: () => this.lostPresence(),
+      onFallback: fallback,
+    });
+    await Promise.all([this.roomFollower.start(), this.inboxFollower.start()]);
+
+    // Other chatters' dead presences: one scan per room per interval, whoever gets there first.
+    const reap = setInterval(() => void reapRoom(this.d, this.room, stale, this.reaped).catch(() => undefined), stale / 2 + Math.random() * stale);
+    this.timers.push(reap);
+    if (this.cfg.chat.idle_timeout_sec > 0) {
+      const limit = this.cfg.chat.idle_timeout_sec * 1000;
+      this.timers.push(
+        setInterval(() => {
+          if (Date.now() - this.lastHeard > limit) {
+            this.sendError('bad_request', `nothing heard for ${this.cfg.chat.idle_timeout_sec} s: disconnected`);
+            void this.leave('lost');
+          }
+        }, Math.min(limit, 10000)),
+      );
+    }
+  }
+
+  private replay(end: number): void {
+    const q = new URLSearchParams(this.req.query);
+    const since = q.get('since');
+    let lines: string[] | undefined;
+    if (since && isEventId(since)) {
+      lines = linesSince(this.logPath, since, end);
+      if (!lines) this.send({ type: 'info', text: 'that point is no longer in the current log: showing recent history' });
+    }
+    lines ??= recentLines(this.logPath, this.cfg.chat.history_on_join, end);
+    for (const line of lines) {
+      if (this.textMode) {
+        const e = parseEventLine(line);
+        if (e) this.out.write(formatText(e));
+      } else {
+        // A stored line is a wire message already: mark it as history without re-encoding.
+        this.out.write(line.slice(0, -1) + ',"replay":true}');
+      }
+    }
+  }
+
+  private userList(): UserSummary[] {
+    return [...this.users].map(([name, color]) => ({ name, color })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  private roomLine(line: string): void {
+    if (this.leaving) return;
+    let e: RoomEvent | undefined;
+    if (this.textMode || PRESENCE_EVENTS.has(typeOf(line))) {
+      e = parseEventLine(line);
+      if (!e) return; // a torn fragment left by a full disk: never forward garbage
+    } else if (!line.startsWith('{"id":"') || !line.endsWith('}')) {
+      return;
+    }
+    if (e && PRESENCE_EVENTS.has(e.type)) this.presenceChanged(e);
+    this.out.write(e && this.textMode ? formatText(e) : line);
+  }
+
+  private presenceChanged(e: RoomEvent): void {
+    switch (e.type) {
+      case 'join':
+      case 'color':
+        this.users.set(e.from, e.color);
+        break;
+      case 'leave':
+        this.users.delete(e.from);
+        break;
+      case 'nick':
+        this.users.set(e.name, this.users.get(e.from) ?? '');
+        this.users.delete(e.from);
+        break;
+    }
+    // Twenty people joining at once should not cost everyone twenty lists.
+    this.usersTimer ??= setTimeout(() => {
+      this.usersTimer = undefined;
+      if (!this.leaving) this.send({ type: 'users', users: this.userList() });
+    }, USERS_DEBOUNCE_MS);
+  }
+
+  private inboxLine(line: string): void {
+    let e: InboxEntry;
+    try {
+      e = JSON.parse(line) as InboxEntry;
+    } catch {
+      return;
+    }
+    switch (e.type) {
+      case 'whisper':
+      case 'signal':
+        this.send(e);
+        break;
+      case 'announce':
+        this.send({ type: 'info', text: e.text });
+        break;
+      case 'kick':
+        this.sendError('forbidden', e.text ? `kicked: ${e.text}` : 'you were kicked from the room');
+        void this.leave('kicked');
+        break;
+    }
+  }
+
+  /** Feed raw stdin bytes here. */
+  readonly reader = new LineReader(HARD_LINE_CAP, (line) => this.enqueue(line), () => this.sendError('too_long', 'line too long: dropped'));
+
+  private enqueue(line: string): void {
+    if (this.closing) return;
+    // One line at a time, in order: a message is logged before the next is looked at.
+    this.queue = this.queue.then(() => this.handleLine(line)).catch(() => undefined);
+  }
+
+  private async handleLine(line: string): Promise<void> {
+    if (this.leaving || !this.presence) return;
+    this.lastHeard = Date.now();
+    if (line.trim() === '') return;
+    let m: ClientMessage;
+    try {
+      m = parseClientLine(line);
+      if (m.type === 'ping') return this.send({ type: 'pong' });
+      await this.dispatch(m);
+    } catch (e) {
+      if (e instanceof ProtocolError) return this.sendError(e.code, e.message);
+      if (e instanceof NameError) return this.sendError('no_such_user', e.message);
+      if (e instanceof StorageError) return this.sendError('storage', 'the message could not be stored; try again');
+      this.sendError('bad_request', 'that message could not be handled');
+      process.stderr.write(`tailroom: ${(e as Error).stack ?? e}\n`);
+    }
+  }
+
+  private checkText(text: string): void {
+    if (Buffer.byteLength(text) > this.cfg.chat.max_message_bytes) {
+      throw new ProtocolError('too_long', `messages are limited to ${this.cfg.chat.max_message_bytes} bytes`);
+    }
+  }
+
+  private async dispatch(m: Exclude<ClientMessage, { type: 'ping' }>): Promise<void> {
+    const me = this.presence!;
+    if (m.type === 'signal') {
+      if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too much signaling: slow down');
+      if (Buffer.byteLength(JSON.stringify(m.data)) > this.cfg.chat.max_signal_bytes) {
+        throw new ProtocolError('too_long', `signaling data is limited to ${this.cfg.chat.max_signal_bytes} bytes`);
+      }
+      await deliver(this.d, this.room, m.to, { type: 'signal', from: me.name, data: m.data }, this.cfg.files.shared_fs);
+      return;
+    }
+    if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
+    this.checkText(m.text);
+    if (m.type === 'whisper') return this.whisper(m.to, m.text);
+    const text = m.text;
+    if (text.trim() === '') return;
+    const cmd = parseCommand(text);
+    if (cmd) return runCommand(this.commandContext(), cmd.name, cmd.args);
+    // The original's convention: "bob: hi" whispers to bob, if bob is here.
+    const addressed = /^([^\s:]+): ([\s\S]+)$/.exec(text);
+    if (addressed && addressed[1] !== me.name && isPresent(this.d, this.room, addressed[1])) {
+      return this.whisper(addressed[1], addressed[2]);
+    }
+    await this.log({ type: 'msg', from: me.name, color: me.color, text });
+  }
+
+  async whisper(to: string, text: string): Promise<void> {
+    const me = this.presence!;
+    if (text.trim() === '') throw new ProtocolError('bad_request', 'empty whisper');
+    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, text }, this.cfg.files.shared_fs);
+    if (to !== me.name) this.send(entry as ServerMessage); // the sender's copy; to oneself, the inbox copy is enough
+  }
+
+  private commandContext(): CommandContext {
+    return {
+      room: this.room,
+      me: () => ({ name: this.presence!.name, color: this.presence!.color }),
+      users: () => this.userList(),
+      logEvent: (e) => this.log(e),
+      info: (text) => this.send({ type: 'info', text }),
+      setColor: async (color) => this.presence!.setColor(color),
+    };
+  }
+
+  /** Our presence directory vanished: an admin's `rm -r`, or we stalled and were reaped. */
+  private lostPresence(): void {
+    if (this.leaving || !this.presence || this.presence.stillHeld()) return;
+    this.leaving = true;
+    const name = this.presence.name;
+    this.presence.abandon();
+    const alreadyLogged = recentLines(this.logPath, 200, logSize(this.logPath)).some((l) => {
+      const e = parseEventLine(l);
+      return e?.type === 'leave' && e.from === name && e.t >= this.joinedAt;
+    });
+    this.sendError('forbidden', 'you were removed from the room');
+    const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: this.presence.color, reason: 'kicked' });
+    void done.catch(() => undefined).finally(() => this.finish(0));
+  }
+
+  /** Leave exactly once, whatever asks first: stdin EOF, a signal, a kick, the idle timer. */
+  async leave(reason: 'closed' | 'kicked' | 'lost'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    // Lines already received are still logged (a client may say one line and hang up),
+    // within a bound: websocketd sends SIGKILL about a second after stdin closes.
+    await Promise.race([this.queue, new Promise((r) => setTimeout(r, 300))]);
+    if (this.leaving) return;
+    this.leaving = true;
+    const p = this.presence;
+    if (p?.vacate()) {
+      try {
+        await this.log({ type: 'leave', from: p.name, color: p.color, reason });
+      } catch (e) {
+        process.stderr.write(`tailroom: could not log leave of ${p.name}: ${(e as Error).message}\n`);
+      }
+    }
+    this.finish(0);
+  }
+
+  private finish(code: number): void {
+    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.usersTimer);
+    void this.roomFollower?.close();
+    void this.inboxFollower?.close();
+    this.exit(code);
+  }
+}
+
+/** The `type` of a stored line without parsing it: stored lines all begin the same way. */
+function typeOf(line: string): string {
+  const i = line.indexOf('"type":"');
+  if (i === -1) return '';
+  const j = line.indexOf('"', i + 8);
+  return line.slice(i + 8, j);
+}
+

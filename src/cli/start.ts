@@ -1,0 +1,107 @@
+// `tailroom start`: websocketd (chat, pages, static files) on one port, data in files.
+
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { checkoutRoot } from '../config.js';
+import { dataDir } from '../datadir.js';
+import { appendEvent } from '../roomlog.js';
+import { reapRoom } from '../presence.js';
+import { readdirSync } from 'node:fs';
+import { type CommonArgs, configFrom, withCommon } from './options.js';
+import { spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
+
+interface StartArgs extends CommonArgs {
+  host?: string;
+  port?: number;
+  watch?: string;
+  'shared-fs'?: boolean;
+  'max-forks'?: number;
+  origin?: string;
+}
+
+/** Presence left by processes that are gone (a crash, kill -9, a reboot): one leave each. */
+export async function clearStalePresence(d: ReturnType<typeof dataDir>, staleMs: number): Promise<number> {
+  let n = 0;
+  let rooms: string[] = [];
+  try {
+    rooms = readdirSync(d.users).filter((r) => !r.startsWith('.'));
+  } catch {
+    return 0;
+  }
+  for (const room of rooms) {
+    n += await reapRoom(d, room, staleMs, (u) => appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'lost' }).then(() => undefined), true);
+  }
+  return n;
+}
+
+export const start: CommandModule<object, StartArgs> = {
+  command: 'start',
+  describe: 'run the chat: websocketd with the room handler, pages and static files',
+  builder: (y: Argv) =>
+    withCommon(y)
+      .option('host', { type: 'string', describe: 'listen address (server.host)' })
+      .option('port', { alias: 'p', type: 'number', describe: 'listen port (server.port)' })
+      .option('watch', { choices: ['inotify', 'poll'], describe: 'how handlers follow files (files.watch)' })
+      .option('shared-fs', { type: 'boolean', describe: 'data dir on NFS/CephFS: lock appends (files.shared_fs)' })
+      .option('max-forks', { type: 'number', describe: 'most processes at once (server.max_forks)' })
+      .option('origin', { type: 'string', describe: 'allowed browser origins (server.origin)' }) as Argv<StartArgs>,
+  handler: async (args: ArgumentsCamelCase<StartArgs>) => {
+    const { cfg, overrides } = configFrom(args, {
+      'server.host': args.host,
+      'server.port': args.port,
+      'files.watch': args.watch,
+      'files.shared_fs': args['shared-fs'],
+      'server.max_forks': args['max-forks'],
+      'server.origin': args.origin,
+    });
+    const root = checkoutRoot();
+    if (!existsSync(join(root, 'dist', 'room.cjs'))) throw new Error('dist/room.cjs is missing: run `npm run build` first');
+    const d = dataDir(cfg.dataDir);
+    for (const dir of [d.rooms, d.users, d.sessions]) mkdirSync(dir, { recursive: true });
+    const cleared = await clearStalePresence(d, cfg.chat.presence_stale_ms);
+    if (cleared) process.stderr.write(`tailroom: cleared ${cleared} stale presence(s)\n`);
+
+    const plan = websocketdPlan(cfg, root, overrides);
+    const ws = spawnWebsocketd(plan);
+    let stopping = false;
+    const stop = (sig: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      try {
+        process.kill(-ws.pid!, sig === 'SIGINT' ? 'SIGTERM' : sig);
+      } catch {
+        /* already gone */
+      }
+      // Handlers log their leave on SIGTERM; anything still there after 3 s is killed.
+      setTimeout(() => {
+        try {
+          process.kill(-ws.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        process.exit(0);
+      }, 3000).unref();
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+    ws.on('error', (e) => {
+      process.stderr.write(`tailroom: cannot run websocketd: ${e.message}\n`);
+      process.exit(1);
+    });
+    const exited = new Promise<number>((resolve) => ws.on('exit', (code) => resolve(code ?? 0)));
+    const ready = waitForPort(cfg.server.host, cfg.server.port).then(
+      () => true,
+      () => false,
+    );
+    const first = await Promise.race([ready, exited.then(() => 'exited' as const)]);
+    if (first === 'exited') {
+      process.stderr.write('tailroom: websocketd exited at start (is the port in use?)\n');
+      process.exit(1);
+    }
+    const base = cfg.server.public_url || `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${cfg.server.port}/`;
+    process.stdout.write(`tailroom: chat at ${base}  (WebSocket: ${base.replace(/^http/, 'ws')}lobby)\ntailroom: data in ${cfg.dataDir}; Ctrl-C stops\n`);
+    const code = await exited;
+    if (!stopping) process.stderr.write(`tailroom: websocketd exited with ${code}\n`);
+    process.exit(stopping ? 0 : 1);
+  },
+};

@@ -1,0 +1,32 @@
+// The slash-command registry: adding a command is one module plus one line here.
+
+import { ProtocolError } from '../protocol.js';
+import { color } from './color.js';
+import type { Command, CommandContext } from './types.js';
+
+const help: Command = {
+  names: ['help'],
+  usage: '/help',
+  summary: 'list the commands',
+  async run(ctx) {
+    ctx.info(COMMANDS.map((c) => `${c.usage} — ${c.summary}`).join('\n'));
+  },
+};
+
+export const COMMANDS: readonly Command[] = [color, help];
+
+const byName = new Map<string, Command>();
+for (const c of COMMANDS) for (const n of c.names) byName.set(n, c);
+
+/** `/color red` → { name: 'color', args: 'red' }; undefined when not a command. */
+export function parseCommand(text: string): { name: string; args: string } | undefined {
+  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
+  if (!m || text.startsWith('//')) return undefined;
+  return { name: m[1].toLowerCase(), args: m[2].trim() };
+}
+
+export async function runCommand(ctx: CommandContext, name: string, args: string): Promise<void> {
+  const cmd = byName.get(name);
+  if (!cmd) throw new ProtocolError('unknown_command', `unknown command /${name.slice(0, 32)}; try /help`);
+  await cmd.run(ctx, args);
+}

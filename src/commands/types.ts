@@ -1,0 +1,27 @@
+// What a slash command may do. One module per command exports a Command; the
+// registry in index.ts lists them and generates /help from their usage lines.
+
+import type { NewRoomEvent } from '../roomlog.js';
+import type { UserSummary } from '../protocol.js';
+
+export interface CommandContext {
+  room: string;
+  me(): UserSummary;
+  /** Who is present, as this connection currently knows it. */
+  users(): UserSummary[];
+  /** Stamp and append a room event everyone sees. */
+  logEvent(e: NewRoomEvent): Promise<void>;
+  /** A line for the sender only. */
+  info(text: string): void;
+  setColor(color: string): Promise<void>;
+}
+
+export interface Command {
+  /** `dice`, `roll`: the words after the slash that run it. */
+  names: readonly string[];
+  /** `/color VALUE`: shown by /help and in usage errors. */
+  usage: string;
+  summary: string;
+  /** Throws ProtocolError (bad_request, no_such_user…) for the sender's mistakes. */
+  run(ctx: CommandContext, args: string): Promise<void>;
+}

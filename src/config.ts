@@ -1,0 +1,151 @@
+// Configuration: one table of settings with defaults, read once at each entry point
+// from conf/chat.ini (INI, like the original system's), then overridden by CLI flags.
+// Handlers and pages are spawned by websocketd, so they find the file and the
+// overrides in the environment (TAILROOM_CONF, TAILROOM_SET), passed with --passenv.
+
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseIni } from 'ini';
+
+type Kind = 'string' | 'int' | 'bool' | 'enum';
+
+export interface SettingSpec {
+  section: string;
+  key: string;
+  kind: Kind;
+  default: string | number | boolean;
+  values?: readonly string[];
+  doc: string;
+}
+
+/** Every setting, its default and why it exists. conf/chat.ini documents the same list. */
+export const SETTINGS = [
+  { section: 'server', key: 'host', kind: 'string', default: '127.0.0.1', doc: 'address websocketd listens on' },
+  { section: 'server', key: 'port', kind: 'int', default: 8089, doc: 'port for chat, pages and static files' },
+  { section: 'server', key: 'data_dir', kind: 'string', default: '', doc: 'where rooms/ users/ sessions/ live; empty = the checkout' },
+  { section: 'server', key: 'max_forks', kind: 'int', default: 0, doc: 'most processes websocketd runs at once; 0 = no limit' },
+  { section: 'server', key: 'origin', kind: 'string', default: '', doc: 'allowed browser origins (host[:port], comma separated); empty = any' },
+  { section: 'server', key: 'public_url', kind: 'string', default: '', doc: 'URL users reach the chat at, for links and messages; empty = http://host:port/' },
+  { section: 'chat', key: 'history_on_join', kind: 'int', default: 20, doc: 'room events replayed to a new connection' },
+  { section: 'chat', key: 'max_message_bytes', kind: 'int', default: 4096, doc: 'longest chat message in UTF-8 bytes' },
+  { section: 'chat', key: 'rate_per_sec', kind: 'int', default: 5, doc: 'messages a connection may send per second, on average' },
+  { section: 'chat', key: 'rate_burst', kind: 'int', default: 10, doc: 'messages a connection may send in a burst' },
+  { section: 'chat', key: 'idle_timeout_sec', kind: 'int', default: 120, doc: 'drop a connection silent this long (browsers ping every 25 s); 0 = never' },
+  { section: 'chat', key: 'presence_stale_ms', kind: 'int', default: 10000, doc: 'a presence lock older than this belongs to a dead process' },
+  { section: 'chat', key: 'default_name', kind: 'string', default: 'Anonymous', doc: 'name of a chatter without a session' },
+  { section: 'chat', key: 'max_signal_bytes', kind: 'int', default: 65536, doc: 'largest WebRTC signaling payload' },
+  { section: 'chat', key: 'signal_rate_per_sec', kind: 'int', default: 20, doc: 'signaling messages per second per connection' },
+  { section: 'chat', key: 'signal_rate_burst', kind: 'int', default: 100, doc: 'signaling messages in a burst' },
+  { section: 'files', key: 'watch', kind: 'enum', default: 'inotify', values: ['inotify', 'poll'], doc: 'inotify, or poll for network filesystems' },
+  { section: 'files', key: 'poll_interval_ms', kind: 'int', default: 200, doc: 'how often a polling follower looks at a file' },
+  { section: 'files', key: 'shared_fs', kind: 'bool', default: false, doc: 'data dir on NFS/CephFS: lock every append' },
+  { section: 'stun', key: 'enabled', kind: 'bool', default: true, doc: 'start the embedded STUN server with `tailroom start`' },
+  { section: 'stun', key: 'host', kind: 'string', default: '127.0.0.1', doc: 'STUN primary address' },
+  { section: 'stun', key: 'secondary_host', kind: 'string', default: '127.0.0.2', doc: 'STUN secondary address (RFC 3489 needs two)' },
+  { section: 'stun', key: 'port', kind: 'int', default: 3478, doc: 'STUN UDP port' },
+  { section: 'stun', key: 'ice_servers', kind: 'string', default: '', doc: 'ICE server URLs for browsers, comma separated; empty = stun:<host the browser used>:<port>' },
+] as const satisfies readonly SettingSpec[];
+
+type Spec = (typeof SETTINGS)[number];
+type ValueOf<S extends Spec> = S['kind'] extends 'int' ? number : S['kind'] extends 'bool' ? boolean : string;
+type SectionOf<Sec extends string> = { [S in Extract<Spec, { section: Sec }> as S['key']]: ValueOf<S> };
+
+export interface Config {
+  server: SectionOf<'server'>;
+  chat: SectionOf<'chat'>;
+  files: SectionOf<'files'>;
+  stun: SectionOf<'stun'>;
+  /** [rooms] name = description: rooms that show in the list even when empty. */
+  rooms: Record<string, string>;
+  /** Where the data lives, resolved to an absolute path. */
+  dataDir: string;
+  /** Where each setting came from: "default", the INI file, or "override". */
+  sources: Record<string, string>;
+  confPath: string;
+}
+
+export class ConfigError extends Error {}
+
+/** The checkout: entry points sit one level below it (bin/, handlers/, dist/). */
+export function checkoutRoot(entryFile = process.argv[1] ?? ''): string {
+  return resolve(dirname(entryFile), '..');
+}
+
+function coerce(spec: SettingSpec, raw: unknown, where: string): string | number | boolean {
+  const text = String(raw).trim();
+  switch (spec.kind) {
+    case 'int': {
+      if (!/^-?\d+$/.test(text)) throw new ConfigError(`${where}: ${spec.section}.${spec.key} must be a whole number, not "${text}"`);
+      return Number(text);
+    }
+    case 'bool':
+      if (raw === true || /^(true|yes|on|1)$/i.test(text)) return true;
+      if (raw === false || /^(false|no|off|0)$/i.test(text)) return false;
+      throw new ConfigError(`${where}: ${spec.section}.${spec.key} must be true or false, not "${text}"`);
+    case 'enum':
+      if (!spec.values?.includes(text)) {
+        throw new ConfigError(`${where}: ${spec.section}.${spec.key} must be one of ${spec.values?.join(', ')}`);
+      }
+      return text;
+    default:
+      return text;
+  }
+}
+
+export interface LoadOptions {
+  /** Path of chat.ini; missing file = all defaults. */
+  confPath?: string;
+  /** "section.key" → value, e.g. from CLI flags; wins over the file. */
+  overrides?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  root?: string;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const root = opts.root ?? checkoutRoot();
+  const confPath = resolve(opts.confPath ?? env.TAILROOM_CONF ?? join(root, 'conf', 'chat.ini'));
+  let envOverrides: Record<string, unknown> = {};
+  if (env.TAILROOM_SET) {
+    try {
+      envOverrides = JSON.parse(env.TAILROOM_SET) as Record<string, unknown>;
+    } catch {
+      throw new ConfigError('TAILROOM_SET is not a JSON object');
+    }
+  }
+  const overrides = { ...envOverrides, ...(opts.overrides ?? {}) };
+
+  let ini: Record<string, Record<string, unknown>> = {};
+  try {
+    ini = parseIni(readFileSync(confPath, 'utf8')) as Record<string, Record<string, unknown>>;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read ${confPath}: ${(e as Error).message}`);
+  }
+
+  const out: Record<string, Record<string, unknown>> = { server: {}, chat: {}, files: {}, stun: {} };
+  const sources: Record<string, string> = {};
+  for (const spec of SETTINGS as readonly SettingSpec[]) {
+    const name = `${spec.section}.${spec.key}`;
+    let value: unknown = spec.default;
+    sources[name] = 'default';
+    const fromFile = ini[spec.section]?.[spec.key];
+    if (fromFile !== undefined) {
+      value = coerce(spec, fromFile, confPath);
+      sources[name] = confPath;
+    }
+    if (overrides[name] !== undefined) {
+      value = coerce(spec, overrides[name], 'override');
+      sources[name] = 'override';
+    }
+    out[spec.section][spec.key] = value;
+  }
+  for (const name of Object.keys(overrides)) {
+    if (!(name in sources)) throw new ConfigError(`unknown setting "${name}"`);
+  }
+  const rooms: Record<string, string> = {};
+  for (const [room, description] of Object.entries(ini.rooms ?? {})) rooms[room] = String(description);
+
+  const configured = String(out.server.data_dir);
+  const dataDir = configured === '' ? dirname(dirname(confPath)) : isAbsolute(configured) ? configured : resolve(dirname(confPath), '..', configured);
+  return { ...(out as unknown as Omit<Config, 'rooms' | 'dataDir' | 'sources' | 'confPath'>), rooms, dataDir, sources, confPath };
+}

@@ -1,0 +1,39 @@
+// The layout of the data directory (DESIGN.md section 2). Callers pass names that
+// already went through names.ts; join() here never sees a raw user string.
+
+import { join } from 'node:path';
+
+export interface DataDir {
+  root: string;
+  rooms: string;
+  users: string;
+  sessions: string;
+}
+
+export function dataDir(root: string): DataDir {
+  return { root, rooms: join(root, 'rooms'), users: join(root, 'users'), sessions: join(root, 'sessions') };
+}
+
+export function roomLogPath(d: DataDir, room: string): string {
+  return join(d.rooms, `${room}.log`);
+}
+
+export function roomUsersDir(d: DataDir, room: string): string {
+  return join(d.users, room);
+}
+
+export function presenceDir(d: DataDir, room: string, name: string): string {
+  return join(d.users, room, name);
+}
+
+export function infoPath(d: DataDir, room: string, name: string): string {
+  return join(d.users, room, name, 'info');
+}
+
+export function inboxPath(d: DataDir, room: string, name: string): string {
+  return join(d.users, room, name, 'inbox');
+}
+
+export function sessionPath(d: DataDir, id: string): string {
+  return join(d.sessions, id);
+}

@@ -1,0 +1,288 @@
+// users/<room>/<name>/: who is in a room right now (DESIGN.md section 2).
+// A name is claimed by an exclusive mkdir (atomic, also on NFS), so two chatters can
+// never get the same one; the holder keeps a proper-lockfile lock on `info` fresh, and
+// a presence whose lock went stale (or whose process is gone) is reaped exactly once:
+// the reaper that wins the rename to a tombstone logs the `leave`.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
+import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
+import { writeJsonAtomic } from './jsonl.js';
+import { MAX_USER_LENGTH } from './names.js';
+import type { UserSummary } from './protocol.js';
+
+export interface PresenceInfo {
+  name: string;
+  color: string;
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/** Most numbered variants tried for one name (`bob`, `bob1`, … `bob999`). */
+const MAX_NUMBER = 999;
+const HOST = hostname();
+
+export interface PresenceOptions {
+  /** Lock age after which the holder is presumed dead. */
+  staleMs: number;
+  /** Called if the lock is lost: an admin removed the presence, or the process stalled. */
+  onLost: () => void;
+}
+
+function numbered(base: string, n: number): string {
+  if (n === 0) return base;
+  const suffix = String(n);
+  return [...base].slice(0, MAX_USER_LENGTH - suffix.length).join('') + suffix;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readInfo(d: DataDir, room: string, name: string): PresenceInfo | undefined {
+  try {
+    const v = JSON.parse(readFileSync(infoPath(d, room, name), 'utf8')) as PresenceInfo;
+    return typeof v.name === 'string' && typeof v.color === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who is in the room, in name order. Hidden entries (locks, tombstones) are not people. */
+export function listPresent(d: DataDir, room: string): UserSummary[] {
+  let names: string[];
+  try {
+    names = readdirSync(roomUsersDir(d, room));
+  } catch {
+    return [];
+  }
+  const users: UserSummary[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith('.')) continue;
+    const info = readInfo(d, room, name);
+    users.push({ name, color: info?.color ?? '' });
+  }
+  return users;
+}
+
+export function roomsWithPresence(d: DataDir): string[] {
+  try {
+    return readdirSync(d.users).filter((r) => !r.startsWith('.') && listPresent(d, r).length > 0);
+  } catch {
+    return [];
+  }
+}
+
+export class Presence {
+  private release: (() => Promise<void>) | undefined;
+  private gone = false;
+
+  private constructor(
+    readonly d: DataDir,
+    readonly room: string,
+    public name: string,
+    public color: string,
+    private readonly opts: PresenceOptions,
+  ) {}
+
+  get dir(): string {
+    return presenceDir(this.d, this.room, this.name);
+  }
+
+  get inbox(): string {
+    return inboxPath(this.d, this.room, this.name);
+  }
+
+  /**
+   * Claim `wanted`, or the first free numbered variant. A taken name whose holder is
+   * dead is reaped first (onReaped logs its leave), so a reconnecting user gets their
+   * name back.
+   */
+  static async join(
+    d: DataDir,
+    room: string,
+    wanted: string,
+    color: string,
+    opts: PresenceOptions & { onReaped: (info: UserSummary) => Promise<void> },
+  ): Promise<Presence> {
+    mkdirSync(roomUsersDir(d, room), { recursive: true });
+    for (let n = 0; n <= MAX_NUMBER; n++) {
+      const name = numbered(wanted, n);
+      const dir = presenceDir(d, room, name);
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped)) n--; // try the same name again
+        continue;
+      }
+      const p = new Presence(d, room, name, color, opts);
+      await p.claim();
+      return p;
+    }
+    throw new Error(`no free name like ${wanted} in ${room}`);
+  }
+
+  private async claim(): Promise<void> {
+    this.writeInfo();
+    writeFileSync(this.inbox, '', { flag: 'a', mode: 0o600 });
+    this.release = await lockfile.lock(infoPath(this.d, this.room, this.name), {
+      realpath: false,
+      stale: this.opts.staleMs,
+      update: Math.max(1000, Math.floor(this.opts.staleMs / 2)),
+      onCompromised: () => {
+        if (!this.gone) this.opts.onLost();
+      },
+    });
+  }
+
+  private writeInfo(): void {
+    const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: HOST, since: new Date().toISOString() };
+    writeJsonAtomic(infoPath(this.d, this.room, this.name), info);
+  }
+
+  setColor(color: string): void {
+    this.color = color;
+    this.writeInfo();
+  }
+
+  /** Is our directory still there? An admin's `rm -r` or a reaper removes it. */
+  stillHeld(): boolean {
+    return !this.gone && existsSync(infoPath(this.d, this.room, this.name));
+  }
+
+  /**
+   * Give the name up. Returns false when it was already taken from us (kicked or
+   * reaped): then whoever removed it is responsible for the `leave`, not us.
+   */
+  vacate(): boolean {
+    if (this.gone) return false;
+    this.gone = true;
+    const tomb = join(roomUsersDir(this.d, this.room), `.gone-${process.pid}-${Date.now().toString(36)}`);
+    try {
+      renameSync(this.dir, tomb);
+    } catch {
+      return false;
+    }
+    rmSync(tomb, { recursive: true, force: true });
+    return true;
+  }
+
+  /** Forget the lock without touching files (the directory is already gone). */
+  abandon(): void {
+    this.gone = true;
+    void this.release?.().catch(() => undefined);
+  }
+}
+
+/**
+ * If the presence `name` belongs to a dead process, take it away (rename to a
+ * tombstone, so only one reaper wins) and report it. Returns true if reaped.
+ */
+export async function reapIfDead(
+  d: DataDir,
+  room: string,
+  name: string,
+  staleMs: number,
+  onReaped: (info: UserSummary) => Promise<void>,
+): Promise<boolean> {
+  const dir = presenceDir(d, room, name);
+  const info = readInfo(d, room, name);
+  let dead = false;
+  if (info && info.host === HOST && info.pid !== process.pid && !pidAlive(info.pid)) {
+    dead = true;
+  } else {
+    let locked = true;
+    try {
+      locked = await lockfile.check(infoPath(d, room, name), { realpath: false, stale: staleMs });
+    } catch {
+      locked = false;
+    }
+    if (!locked) {
+      // No lock yet may just mean a handler is between mkdir and lock: give it time.
+      let age = 0;
+      try {
+        age = Date.now() - statSync(dir).mtimeMs;
+      } catch {
+        return false;
+      }
+      dead = age > staleMs;
+    }
+  }
+  if (!dead) return false;
+  const tomb = join(roomUsersDir(d, room), `.reaped-${name}-${process.pid}-${Date.now().toString(36)}`);
+  try {
+    renameSync(dir, tomb);
+  } catch {
+    return false; // another reaper won
+  }
+  try {
+    await onReaped({ name, color: info?.color ?? '' });
+  } finally {
+    rmSync(tomb, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/**
+ * Reap every dead presence in a room. Many handlers call this; a marker file's mtime
+ * lets only one of them scan per interval, so the cost does not grow with N².
+ */
+export async function reapRoom(
+  d: DataDir,
+  room: string,
+  staleMs: number,
+  onReaped: (info: UserSummary) => Promise<void>,
+  force = false,
+): Promise<number> {
+  const usersDir = roomUsersDir(d, room);
+  const marker = join(usersDir, '.reaped');
+  const now = Date.now();
+  if (!force) {
+    try {
+      if (now - statSync(marker).mtimeMs < staleMs / 2) return 0;
+    } catch {
+      /* no marker yet */
+    }
+  }
+  try {
+    writeFileSync(marker, '', { flag: 'a' });
+    utimesSync(marker, now / 1000, now / 1000);
+  } catch {
+    return 0;
+  }
+  let count = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(usersDir);
+  } catch {
+    return 0;
+  }
+  for (const name of entries) {
+    if (name.startsWith('.')) {
+      // A tombstone whose owner died mid-cleanup: its leave was already logged.
+      if ((name.startsWith('.gone-') || name.startsWith('.reaped-')) && olderThan(join(usersDir, name), staleMs * 6)) {
+        rmSync(join(usersDir, name), { recursive: true, force: true });
+      }
+      continue;
+    }
+    if (await reapIfDead(d, room, name, staleMs, onReaped)) count++;
+  }
+  return count;
+}
+
+function olderThan(path: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}

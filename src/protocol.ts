@@ -1,0 +1,205 @@
+// The wire protocol and the room-log format (DESIGN.md sections 3 and 4), described once.
+// A room-log line is already a wire message: handlers forward it byte for byte.
+
+export type LeaveReason = 'closed' | 'kicked' | 'lost';
+
+interface EventBase {
+  /** Unique and time-ordered per writer: see newEventId(). */
+  id: string;
+  /** ISO-8601 UTC with milliseconds. */
+  t: string;
+  /** Set on events sent as history rather than live. Never stored. */
+  replay?: true;
+}
+
+export type RoomEvent = EventBase &
+  (
+    | { type: 'join'; from: string; color: string }
+    | { type: 'leave'; from: string; color: string; reason: LeaveReason }
+    | { type: 'msg'; from: string; color: string; text: string }
+    | { type: 'me'; from: string; text: string }
+    | { type: 'roll'; from: string; spec: string; rolls: number[]; total: number }
+    | { type: 'color'; from: string; color: string }
+    | { type: 'nick'; from: string; name: string }
+    | { type: 'announce'; text: string }
+  );
+
+export type RoomEventType = RoomEvent['type'];
+
+/** Room events that change who is present or how they look. */
+export const PRESENCE_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'color', 'nick']);
+
+/** Lines in users/<room>/<name>/inbox: addressed to one chatter, never in history. */
+export type InboxEntry =
+  | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
+  | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
+  | { type: 'kick'; id: string; t: string; from?: string; text?: string }
+  | { type: 'announce'; id: string; t: string; text: string };
+
+export interface UserSummary {
+  name: string;
+  color: string;
+}
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'too_long'
+  | 'rate_limited'
+  | 'unknown_command'
+  | 'no_such_user'
+  | 'bad_request'
+  | 'storage'
+  | 'forbidden';
+
+export type ClientMessage =
+  | { type: 'msg'; text: string }
+  | { type: 'whisper'; to: string; text: string }
+  | { type: 'signal'; to: string; data: Record<string, unknown> }
+  | { type: 'ping' };
+
+export interface Limits {
+  maxMessageBytes: number;
+  ratePerSec: number;
+  rateBurst: number;
+  idleTimeoutSec: number;
+  maxSignalBytes: number;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      room: string;
+      you: UserSummary;
+      users: UserSummary[];
+      iceServers: IceServer[];
+      limits: Limits;
+    }
+  | RoomEvent
+  | { type: 'users'; users: UserSummary[] }
+  | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
+  | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
+  | { type: 'info'; text: string }
+  | { type: 'error'; code: ErrorCode; message: string }
+  | { type: 'pong' };
+
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let seq = 0;
+const writerTag = process.pid.toString(36) + Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0');
+
+/**
+ * Time first (fixed-width base36 milliseconds) so ids from one writer sort in order;
+ * pid plus a random tag so two hosts or two restarts never collide.
+ */
+export function newEventId(now = Date.now()): string {
+  return `${now.toString(36).padStart(9, '0')}-${writerTag}-${(seq++).toString(36)}`;
+}
+
+export function isEventId(s: string): boolean {
+  return /^[0-9a-z]{9}-[0-9a-z]{1,16}-[0-9a-z]{1,10}$/.test(s);
+}
+
+/**
+ * One browser line → one message. A line that is not JSON is what a terminal user
+ * typed: a chat message. A line that starts like JSON but does not parse is a client bug.
+ */
+export function parseClientLine(line: string): ClientMessage {
+  const trimmed = line.replace(/\r$/, '');
+  if (!trimmed.startsWith('{"') && !trimmed.startsWith('{ "')) return { type: 'msg', text: trimmed };
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    throw new ProtocolError('bad_json', 'that line is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError('bad_request', 'a message must be a JSON object');
+  }
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'msg':
+      if (typeof m.text !== 'string') throw new ProtocolError('bad_request', 'msg needs a string "text"');
+      return { type: 'msg', text: m.text };
+    case 'whisper':
+      if (typeof m.to !== 'string' || typeof m.text !== 'string') {
+        throw new ProtocolError('bad_request', 'whisper needs string "to" and "text"');
+      }
+      return { type: 'whisper', to: m.to, text: m.text };
+    case 'signal':
+      if (typeof m.to !== 'string' || typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) {
+        throw new ProtocolError('bad_request', 'signal needs a string "to" and an object "data"');
+      }
+      return { type: 'signal', to: m.to, data: m.data as Record<string, unknown> };
+    case 'ping':
+      return { type: 'ping' };
+    default:
+      throw new ProtocolError('bad_request', 'unknown message type');
+  }
+}
+
+function clock(t: string): string {
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) return '--:--:--';
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The original system's human-readable line, for `?format=text` and `tailroom tail`. */
+export function formatText(m: ServerMessage): string {
+  const at = 't' in m && typeof m.t === 'string' ? `[${clock(m.t)}] ` : '';
+  switch (m.type) {
+    case 'msg':
+      return `${at}${m.from}> ${m.text}`;
+    case 'me':
+      return `${at}* ${m.from} ${m.text}`;
+    case 'join':
+      return `${at}--> ${m.from} joined`;
+    case 'leave':
+      return `${at}<-- ${m.from} left (${m.reason})`;
+    case 'color':
+      return `${at}*** ${m.from} is now ${m.color}`;
+    case 'nick':
+      return `${at}*** ${m.from} is now known as ${m.name}`;
+    case 'roll':
+      return `${at}*** ${m.from} rolls ${m.spec}: ${m.rolls.join(' ')} = ${m.total}`;
+    case 'announce':
+      return `${at}*** ${m.text}`;
+    case 'whisper':
+      return `${at}${m.from} -> ${m.to}: ${m.text}`;
+    case 'signal':
+      return `${at}*** signal from ${m.from}`;
+    case 'users':
+      return `*** here: ${m.users.map((u) => u.name).join(', ')}`;
+    case 'welcome':
+      return `*** welcome to ${m.room}, ${m.you.name}. Here: ${m.users.map((u) => u.name).join(', ')}`;
+    case 'info':
+      return `*** ${m.text}`;
+    case 'error':
+      return `!!! ${m.code}: ${m.message}`;
+    case 'pong':
+      return '*** pong';
+  }
+}
+
+/** Parse one stored line; undefined for anything that is not a well-formed event. */
+export function parseEventLine(line: string): RoomEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(line) as RoomEvent;
+    return typeof v === 'object' && v !== null && typeof v.type === 'string' && typeof v.id === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}

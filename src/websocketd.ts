@@ -1,0 +1,54 @@
+// How tailroom runs websocketd: the command line is data, built in one place, so the
+// CLI, the systemd unit's ExecStart and the tests agree on it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+
+/** Environment variables a handler or page needs; websocketd passes nothing else. */
+export const PASSENV = ['TAILROOM_CONF', 'TAILROOM_SET', 'TZ', 'LANG', 'HOME', 'NODE_OPTIONS'];
+
+/** V8 flags for the per-connection handler: small heaps start and idle cheaper. */
+export const HANDLER_NODE_FLAGS = ['--max-semi-space-size=1', '--stack-size=400'];
+
+export interface WebsocketdPlan {
+  bin: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export function websocketdPlan(cfg: Config, root: string, overrides: Record<string, unknown>, bin = 'websocketd'): WebsocketdPlan {
+  const args = ['--port', String(cfg.server.port), '--address', cfg.server.host, '--passenv', PASSENV.join(',')];
+  const cgi = join(root, 'dist', 'cgi');
+  if (existsSync(cgi)) args.push('--cgidir', cgi);
+  args.push('--staticdir', join(root, 'htdocs'));
+  if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
+  for (const o of cfg.server.origin.split(',').map((s) => s.trim()).filter(Boolean)) args.push('--origin', o);
+  args.push('--', process.execPath, ...HANDLER_NODE_FLAGS, join(root, 'dist', 'room.cjs'));
+  const env = { ...process.env, TAILROOM_CONF: cfg.confPath, TAILROOM_SET: JSON.stringify(overrides) };
+  return { bin, args, env };
+}
+
+export function spawnWebsocketd(plan: WebsocketdPlan): ChildProcess {
+  // Its own process group: stopping tailroom signals websocketd and every handler at once.
+  return spawn(plan.bin, plan.args, { env: plan.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+}
+
+/** Resolve once something accepts TCP connections on host:port, or reject after `ms`. */
+export async function waitForPort(host: string, port: number, ms = 10000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host, port }, () => {
+        s.end();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${host}:${port} after ${ms} ms`);
+}
