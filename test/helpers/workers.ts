@@ -1,0 +1,25 @@
+// Child-process workers for the concurrency tests: real separate processes racing on
+// real files, as websocketd's handlers do.
+//   append PATH TAG COUNT BYTES   append COUNT lines of about BYTES bytes each
+//   join DATA ROOM NAME RELEASE   claim a presence, print the name got, hold it until
+//                                 the file RELEASE exists (at most 30 s), vacate
+import { existsSync } from 'node:fs';
+import { appendLine } from '../../src/jsonl.js';
+import { dataDir } from '../../src/datadir.js';
+import { Presence } from '../../src/presence.js';
+
+const [verb, ...args] = process.argv.slice(2);
+if (verb === 'append') {
+  const [path, tag, count, bytes] = args;
+  for (let i = 0; i < Number(count); i++) {
+    const line = JSON.stringify({ tag, i, pad: tag.repeat(Math.ceil(Number(bytes) / tag.length)).slice(0, Number(bytes)) });
+    await appendLine(path, line);
+  }
+} else if (verb === 'join') {
+  const [root, room, name, hold] = args;
+  const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
+  process.stdout.write(p.name + '\n');
+  for (let i = 0; i < 600 && !existsSync(hold); i++) await new Promise((r) => setTimeout(r, 50));
+  p.vacate();
+  process.exit(0);
+}

@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, SETTINGS } from '../../src/config.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+describe('configuration', () => {
+  it('conf/chat.ini documents every setting with its default', () => {
+    const ini = readFileSync(join(ROOT, 'conf/chat.ini'), 'utf8');
+    for (const s of SETTINGS) {
+      const expected = `${s.key} = ${String(s.default)}`.trimEnd();
+      assert.ok(ini.split('\n').some((l) => l.replace(/^;/, '') === expected), `${s.section}.${s.key}: "${expected}"`);
+    }
+  });
+
+  it('the shipped file gives the built-in defaults', () => {
+    const cfg = loadConfig({ confPath: join(ROOT, 'conf/chat.ini'), env: {} });
+    assert.equal(cfg.server.port, 8089);
+    assert.equal(cfg.chat.history_on_join, 20);
+    assert.equal(cfg.dataDir, ROOT);
+    assert.equal(cfg.rooms.lobby, 'Where everyone starts');
+  });
+
+  it('file values override defaults, flags override the file, and sources say which', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tailroom-conf-'));
+    try {
+      const path = join(dir, 'chat.ini');
+      writeFileSync(path, '[server]\nport = 9000\ndata_dir = /srv/chat\n[files]\nshared_fs = yes\n');
+      const cfg = loadConfig({ confPath: path, overrides: { 'chat.history_on_join': '50' }, env: {} });
+      assert.equal(cfg.server.port, 9000);
+      assert.equal(cfg.files.shared_fs, true);
+      assert.equal(cfg.chat.history_on_join, 50);
+      assert.equal(cfg.dataDir, '/srv/chat');
+      assert.equal(cfg.sources['server.port'], path);
+      assert.equal(cfg.sources['chat.history_on_join'], 'override');
+      assert.equal(cfg.sources['chat.rate_burst'], 'default');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad values and unknown settings with a clear message', () => {
+    assert.throws(() => loadConfig({ confPath: '/nonexistent/chat.ini', overrides: { 'server.port': 'eighty' }, env: {} }), ConfigError);
+    assert.throws(() => loadConfig({ confPath: '/nonexistent/chat.ini', overrides: { 'files.watch': 'telepathy' }, env: {} }), /one of inotify, poll/);
+    assert.throws(() => loadConfig({ confPath: '/nonexistent/chat.ini', overrides: { 'chat.nope': 1 }, env: {} }), /unknown setting/);
+    assert.throws(() => loadConfig({ confPath: '/nonexistent/chat.ini', env: { TAILROOM_SET: '{' } }), /TAILROOM_SET/);
+  });
+});

@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dataDir } from '../../src/datadir.js';
+import { listPresent, Presence, reapRoom } from '../../src/presence.js';
+import type { UserSummary } from '../../src/protocol.js';
+
+const WORKER = join(import.meta.dirname, '../helpers/workers.ts');
+let joined = 0;
+let expected = 0;
+
+function join1(root: string, name: string, release: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, 'join', root, 'lobby', name, release], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+      joined++;
+      if (joined === expected) writeFileSync(release, '');
+    });
+    p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${code}`))));
+  });
+}
+
+/** A pid that certainly belongs to no process: one that just exited. */
+function deadPid(): number {
+  return spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim() as unknown as number;
+}
+
+describe('presence', () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tailroom-presence-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('gives 20 processes racing for one name 20 distinct names', async function () {
+    this.timeout(60000);
+    // Each holds its name until all 20 have one, however slowly they start.
+    expected = 20;
+    const names = await Promise.all(Array.from({ length: 20 }, () => join1(root, 'bob', join(root, 'release'))));
+    assert.equal(new Set(names).size, 20);
+    assert.deepEqual([...names].sort(), ['bob', ...Array.from({ length: 19 }, (_, i) => `bob${i + 1}`)].sort());
+    assert.deepEqual(readdirSync(join(root, 'users', 'lobby')).filter((n) => !n.startsWith('.')), [], 'all vacated');
+  });
+
+  it('numbers within the length limit', async () => {
+    const d = dataDir(root);
+    const opts = { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined };
+    const long = 'x'.repeat(32);
+    const a = await Presence.join(d, 'lobby', long, '#000000', opts);
+    const b = await Presence.join(d, 'lobby', long, '#000000', opts);
+    assert.equal(a.name, long);
+    assert.equal(b.name, 'x'.repeat(31) + '1');
+    a.vacate();
+    b.vacate();
+  });
+
+  it('reaps the presence of a dead process exactly once, and gives its name to the next joiner', async () => {
+    const d = dataDir(root);
+    const dir = join(root, 'users', 'lobby', 'ghost');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'info'), JSON.stringify({ name: 'ghost', color: '#123456', pid: Number(deadPid()), host: hostname(), since: '' }));
+    mkdirSync(join(dir, 'info.lock'));
+    const reaped: UserSummary[] = [];
+    const onReaped = async (u: UserSummary) => void reaped.push(u);
+    const [r1, r2] = await Promise.all([reapRoom(d, 'lobby', 5000, onReaped, true), reapRoom(d, 'lobby', 5000, onReaped, true)]);
+    assert.equal(r1 + r2, 1);
+    assert.deepEqual(reaped, [{ name: 'ghost', color: '#123456' }]);
+    assert.ok(!existsSync(dir));
+
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'info'), JSON.stringify({ name: 'ghost', color: '#123456', pid: Number(deadPid()), host: hostname(), since: '' }));
+    const p = await Presence.join(d, 'lobby', 'ghost', '#000000', { staleMs: 5000, onLost: () => undefined, onReaped });
+    assert.equal(p.name, 'ghost');
+    assert.equal(reaped.length, 2);
+    p.vacate();
+  });
+
+  it('reaps a presence from another host only when its lock is stale', async () => {
+    const d = dataDir(root);
+    const dir = join(root, 'users', 'lobby', 'far');
+    mkdirSync(join(dir, 'info.lock'), { recursive: true });
+    writeFileSync(join(dir, 'info'), JSON.stringify({ name: 'far', color: '#000000', pid: 1, host: 'another-host', since: '' }));
+    const none = await reapRoom(d, 'lobby', 5000, async () => undefined, true);
+    assert.equal(none, 0, 'fresh lock: alive');
+    const old = Date.now() / 1000 - 60;
+    utimesSync(join(dir, 'info.lock'), old, old);
+    utimesSync(dir, old, old);
+    assert.equal(await reapRoom(d, 'lobby', 5000, async () => undefined, true), 1);
+  });
+
+  it('does not reap a presence still being created (no lock yet, young directory)', async () => {
+    const d = dataDir(root);
+    mkdirSync(join(root, 'users', 'lobby', 'newcomer'), { recursive: true });
+    assert.equal(await reapRoom(d, 'lobby', 5000, async () => undefined, true), 0);
+    assert.deepEqual(listPresent(d, 'lobby').map((u) => u.name), ['newcomer']);
+  });
+
+  it('a live holder notices when an admin removes its directory', async () => {
+    const d = dataDir(root);
+    let lost = 0;
+    const p = await Presence.join(d, 'lobby', 'bob', '#000000', { staleMs: 2000, onLost: () => lost++, onReaped: async () => undefined });
+    rmSync(p.dir, { recursive: true });
+    const until = Date.now() + 5000;
+    while (lost === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lost, 1);
+    assert.equal(p.stillHeld(), false);
+    assert.equal(p.vacate(), false, 'whoever removed it owns the leave');
+  });
+});

@@ -1,0 +1,69 @@
+import { strict as assert } from 'node:assert';
+import { formatText, isEventId, newEventId, parseClientLine, ProtocolError } from '../../src/protocol.js';
+import { LineReader } from '../../src/linereader.js';
+import { TokenBucket } from '../../src/ratelimit.js';
+
+describe('wire protocol', () => {
+  it('takes a line that is not JSON as a chat message', () => {
+    assert.deepEqual(parseClientLine('hello there'), { type: 'msg', text: 'hello there' });
+    assert.deepEqual(parseClientLine('{not json, just braces}'), { type: 'msg', text: '{not json, just braces}' });
+  });
+  it('parses the JSON messages of DESIGN.md section 4', () => {
+    assert.deepEqual(parseClientLine('{"type":"ping"}'), { type: 'ping' });
+    assert.deepEqual(parseClientLine('{"type":"whisper","to":"bob","text":"psst"}'), { type: 'whisper', to: 'bob', text: 'psst' });
+    assert.deepEqual(parseClientLine('{"type":"signal","to":"bob","data":{"sdp":"x"}}'), { type: 'signal', to: 'bob', data: { sdp: 'x' } });
+  });
+  const bad: [string, string][] = [
+    ['{"type":"msg","text":', 'bad_json'],
+    ['{"type":"msg"}', 'bad_request'],
+    ['{"type":"fly"}', 'bad_request'],
+    ['{"type":"signal","to":"bob","data":[1]}', 'bad_request'],
+    ['{"type":"whisper","to":5,"text":"x"}', 'bad_request'],
+  ];
+  for (const [line, code] of bad) {
+    it(`answers ${line} with ${code}`, () => {
+      assert.throws(() => parseClientLine(line), (e: unknown) => e instanceof ProtocolError && e.code === code);
+    });
+  }
+  it('makes unique, time-ordered event ids', () => {
+    const a = newEventId(1000);
+    const b = newEventId(2000);
+    assert.ok(isEventId(a) && isEventId(b));
+    assert.ok(a < b);
+    assert.notEqual(newEventId(5), newEventId(5));
+  });
+  it("renders the original's text lines", () => {
+    const t = new Date(2026, 0, 1, 22, 20, 1).toISOString();
+    assert.equal(formatText({ id: 'x', t, type: 'msg', from: 'alice', color: '#fff', text: 'hello' }), '[22:20:01] alice> hello');
+  });
+});
+
+describe('line reader', () => {
+  it('splits chunks into lines and drops a line past the cap, once', () => {
+    const lines: string[] = [];
+    let tooLong = 0;
+    const r = new LineReader(10, (l) => lines.push(l), () => tooLong++);
+    r.push(Buffer.from('ab'));
+    r.push(Buffer.from('c\nde'));
+    r.push(Buffer.from('f\n' + 'x'.repeat(30)));
+    r.push(Buffer.from('y'.repeat(30) + '\nok\n'));
+    r.push(Buffer.from('tail'));
+    r.end();
+    assert.deepEqual(lines, ['abc', 'def', 'ok', 'tail']);
+    assert.equal(tooLong, 1);
+  });
+});
+
+describe('token bucket', () => {
+  it('allows a burst, then the rate', () => {
+    let now = 0;
+    const b = new TokenBucket(5, 10, () => now);
+    let ok = 0;
+    for (let i = 0; i < 20; i++) if (b.take()) ok++;
+    assert.equal(ok, 10);
+    now += 1000;
+    ok = 0;
+    for (let i = 0; i < 20; i++) if (b.take()) ok++;
+    assert.equal(ok, 5);
+  });
+});
