@@ -361,10 +361,38 @@ export class Chatter {
       room: this.room,
       me: () => ({ name: this.presence!.name, color: this.presence!.color }),
       users: () => this.userList(),
+      present: () => listPresent(this.d, this.room),
       logEvent: (e) => this.log(e),
       info: (text) => this.send({ type: 'info', text }),
       setColor: async (color) => this.presence!.setColor(color),
+      whisper: (to, text) => this.whisper(to, text),
+      rename: (wanted) => this.rename(wanted),
     };
+  }
+
+  /** /nick: move the presence, then follow the new inbox and drain the old one to its end. */
+  private async rename(wanted: string): Promise<string> {
+    const p = this.presence!;
+    const before = p.name;
+    const now = await p.rename(wanted, this.reaped);
+    if (now === undefined) throw new ProtocolError('bad_request', `no free name like ${wanted} in ${this.room}`);
+    if (now === before) return now;
+    const old = this.inboxFollower;
+    // The old follower's onMissing may fire once its directory is gone; lostPresence
+    // ignores it because the new directory is held.
+    this.inboxFollower = new Follower(p.inbox, {
+      offset: 0,
+      poll: this.cfg.files.watch === 'poll',
+      pollIntervalMs: this.cfg.files.poll_interval_ms,
+      onLine: (line) => this.inboxLine(line),
+      onMissing: () => this.lostPresence(),
+      onFallback: (reason) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`),
+    });
+    await this.inboxFollower.start();
+    if (this.leaving) void this.inboxFollower.close(); // left while renaming: finish() closed the old one only
+    old?.drain();
+    await old?.close();
+    return now;
   }
 
   /** Our presence directory vanished: an admin's `rm -r`, or we stalled and were reaped. */

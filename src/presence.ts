@@ -154,6 +154,53 @@ export class Presence {
     this.writeInfo();
   }
 
+  /**
+   * Take the name `wanted`, or its first free numbered variant, for /nick. Never absent
+   * in between: the new directory is claimed (exclusive mkdir, as in join) and locked
+   * before the old one goes, so neither a reaper nor a joiner can take us for gone.
+   * The old lock is released before its directory is removed, or proper-lockfile would
+   * report it compromised. Inbox lines are not copied: the caller drains the old inbox
+   * through the descriptor it already holds. Resolves to the name held afterwards: the
+   * old one when the first free variant is our own, undefined when none is free.
+   */
+  async rename(wanted: string, onReaped: (info: UserSummary) => Promise<void>): Promise<string | undefined> {
+    if (this.gone) return undefined;
+    for (let n = 0; n <= MAX_NUMBER; n++) {
+      const name = numbered(wanted, n);
+      if (name === this.name) return name;
+      const dir = presenceDir(this.d, this.room, name);
+      try {
+        mkdirSync(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (await reapIfDead(this.d, this.room, name, this.opts.staleMs, onReaped)) n--;
+        continue;
+      }
+      const oldDir = this.dir;
+      const oldName = this.name;
+      const oldRelease = this.release;
+      this.name = name;
+      try {
+        await this.claim();
+      } catch (e) {
+        this.name = oldName;
+        this.release = oldRelease;
+        rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
+      await oldRelease?.().catch(() => undefined);
+      const tomb = join(roomUsersDir(this.d, this.room), `.gone-${process.pid}-${Date.now().toString(36)}`);
+      try {
+        renameSync(oldDir, tomb);
+        rmSync(tomb, { recursive: true, force: true });
+      } catch {
+        /* an admin removed the old name meanwhile: nothing left to clear */
+      }
+      return name;
+    }
+    return undefined;
+  }
+
   /** Is our directory still there? An admin's `rm -r` or a reaper removes it. */
   stillHeld(): boolean {
     return !this.gone && existsSync(infoPath(this.d, this.room, this.name));

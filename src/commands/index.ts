@@ -2,18 +2,26 @@
 
 import { ProtocolError } from '../protocol.js';
 import { color } from './color.js';
+import { dice, roll } from './dice.js';
+import { me } from './me.js';
+import { msg } from './msg.js';
+import { nick } from './nick.js';
 import type { Command, CommandContext } from './types.js';
+import { who } from './who.js';
 
 const help: Command = {
   names: ['help'],
-  usage: '/help',
-  summary: 'list the commands',
-  async run(ctx) {
-    ctx.info(COMMANDS.map((c) => `${c.usage} — ${c.summary}`).join('\n'));
+  usage: '/help [COMMAND]',
+  summary: 'list the commands, or explain one',
+  async run(ctx, args) {
+    const one = args === '' ? undefined : byName.get(args.replace(/^\//, '').toLowerCase());
+    if (args !== '' && !one) throw new ProtocolError('unknown_command', `no command /${args.slice(0, 32)}; /help lists them`);
+    const shown = one ? [one] : COMMANDS;
+    ctx.info(shown.map((c) => `${c.usage} — ${c.summary}${c.names.length > 1 ? ` (also /${c.names.slice(1).join(', /')})` : ''}`).join('\n'));
   },
 };
 
-export const COMMANDS: readonly Command[] = [color, help];
+export const COMMANDS: readonly Command[] = [me, msg, who, nick, color, dice, roll, help];
 
 const byName = new Map<string, Command>();
 for (const c of COMMANDS) for (const n of c.names) byName.set(n, c);

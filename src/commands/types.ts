@@ -9,11 +9,20 @@ export interface CommandContext {
   me(): UserSummary;
   /** Who is present, as this connection currently knows it. */
   users(): UserSummary[];
+  /** Who is present by the presence directories: the truth, which /who reports. */
+  present(): UserSummary[];
   /** Stamp and append a room event everyone sees. */
   logEvent(e: NewRoomEvent): Promise<void>;
   /** A line for the sender only. */
   info(text: string): void;
   setColor(color: string): Promise<void>;
+  /** Whisper to one present chatter: their inbox only, echoed to the sender. Throws no_such_user. */
+  whisper(to: string, text: string): Promise<void>;
+  /**
+   * Take a new name, numbered if it is taken (`bob1`); resolves to the name now held,
+   * which is the old one when the first free variant was our own. Logs nothing.
+   */
+  rename(wanted: string): Promise<string>;
 }
 
 export interface Command {

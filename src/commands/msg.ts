@@ -1,0 +1,13 @@
+import { ProtocolError } from '../protocol.js';
+import type { Command } from './types.js';
+
+export const msg: Command = {
+  names: ['msg', 'whisper', 'w'],
+  usage: '/msg NAME TEXT',
+  summary: 'whisper to one person in the room; nobody else sees it, and it is not kept in the history',
+  async run(ctx, args) {
+    const m = /^(\S+)\s+(\S[\s\S]*)$/.exec(args);
+    if (!m) throw new ProtocolError('bad_request', `name someone and say something. Usage: ${msg.usage}`);
+    await ctx.whisper(m[1], m[2]);
+  },
+};
