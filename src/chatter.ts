@@ -4,14 +4,13 @@
 
 import { runCommand, parseCommand } from './commands/index.js';
 import type { CommandContext } from './commands/types.js';
-import { defaultColor } from './colors.js';
 import type { Config } from './config.js';
 import { type DataDir, dataDir, roomLogPath } from './datadir.js';
 import { Follower } from './follower.js';
 import { deliver, isPresent } from './inbox.js';
 import { StorageError } from './jsonl.js';
 import { LineReader } from './linereader.js';
-import { NameError, roomFromPath, validateUserName } from './names.js';
+import { NameError, roomFromPath } from './names.js';
 import { listPresent, Presence, reapRoom } from './presence.js';
 import {
   type ClientMessage,
@@ -31,7 +30,7 @@ import {
 } from './protocol.js';
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from './roomlog.js';
-import { readSession, sessionIdFromCookie } from './sessions.js';
+import { identify } from './identity.js';
 
 /** What websocketd tells a handler about its request (CGI variables). */
 export interface Request {
@@ -40,6 +39,8 @@ export interface Request {
   cookie?: string;
   host?: string;
   remoteAddr?: string;
+  /** Every CGI variable: a request header the config names (trusted_user_header) is one. */
+  cgi?: Record<string, string | undefined>;
 }
 
 export interface Output {
@@ -57,6 +58,7 @@ export function requestFromEnv(env: NodeJS.ProcessEnv): Request {
     cookie: env.HTTP_COOKIE,
     host: env.HTTP_HOST,
     remoteAddr: env.REMOTE_ADDR,
+    cgi: env,
   };
 }
 
@@ -126,10 +128,9 @@ export class Chatter {
   }
 
   private identity(): UserSummary {
-    const id = sessionIdFromCookie(this.req.cookie);
-    const s = id ? readSession(this.d, id) : undefined;
-    const name = s?.name ?? validateUserName(this.cfg.chat.default_name);
-    return { name, color: s?.color || defaultColor(name) };
+    // The same answer the pages give: a trusted proxy header, else the session, else the default.
+    const { name, color } = identify(this.cfg, this.d, this.req.cookie, this.req.cgi ?? {});
+    return { name, color };
   }
 
   private send(m: ServerMessage): void {

@@ -1,0 +1,59 @@
+// Who a request is: the name an SSO proxy vouches for (trusted_user_header), else the
+// browser's session, else the default. Pages and the room handler both ask here, so a
+// chatter's name is the same on the settings page and in the room.
+
+import { defaultColor } from './colors.js';
+import type { Config } from './config.js';
+import type { DataDir } from './datadir.js';
+import { isValid, validateUserName } from './names.js';
+import { type Session, readSession, sessionIdFromCookie } from './sessions.js';
+
+export interface Identity {
+  name: string;
+  color: string;
+  /** Where the name came from. */
+  source: 'trusted' | 'session' | 'default';
+  sessionId?: string;
+  session?: Session;
+}
+
+/** The request as websocketd describes it, in CGI variables (HTTP_COOKIE, HTTP_X_…, REMOTE_ADDR). */
+export type CgiEnv = Record<string, string | undefined>;
+
+/** `X-Remote-User` → `HTTP_X_REMOTE_USER`, the variable websocketd puts the header in. */
+export function cgiHeaderVar(header: string): string {
+  return 'HTTP_' + header.trim().toUpperCase().replace(/-/g, '_');
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/**
+ * The name in the trusted header, or undefined. Only when websocketd listens on loopback
+ * (so every request came through the local proxy, which sets or strips the header) and
+ * the request itself came from loopback; a name that would be an unsafe path is ignored.
+ */
+export function trustedUserName(cfg: Config, env: CgiEnv): string | undefined {
+  const header = cfg.server.trusted_user_header.trim();
+  if (header === '' || !isLoopback(cfg.server.host)) return undefined;
+  if (env.REMOTE_ADDR !== undefined && !isLoopback(env.REMOTE_ADDR)) return undefined;
+  const value = env[cgiHeaderVar(header)]?.trim();
+  return value && isValid(validateUserName, value) ? value.normalize('NFC') : undefined;
+}
+
+/** A colour from a file someone may have edited: only #rrggbb goes into a page or a message. */
+export function safeColor(color: string | undefined, name: string): string {
+  return color && /^#[0-9a-f]{6}$/.test(color) ? color : defaultColor(name);
+}
+
+export function identify(cfg: Config, d: DataDir, cookieHeader: string | undefined, env: CgiEnv): Identity {
+  const sessionId = sessionIdFromCookie(cookieHeader);
+  const session = sessionId ? readSession(d, sessionId) : undefined;
+  const trusted = trustedUserName(cfg, env);
+  if (trusted !== undefined) return { name: trusted, color: safeColor(session?.color, trusted), source: 'trusted', sessionId, session };
+  if (session) return { name: session.name, color: safeColor(session.color, session.name), source: 'session', sessionId, session };
+  const name = validateUserName(cfg.chat.default_name);
+  return { name, color: defaultColor(name), source: 'default', sessionId };
+}
