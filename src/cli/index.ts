@@ -2,7 +2,17 @@
 
 import yargs from 'yargs';
 import { ConfigError } from '../config.js';
+import { announce } from './announce.js';
+import { config } from './config.js';
+import { connect } from './connect.js';
+import { history } from './history.js';
+import { kick } from './kick.js';
+import { prune } from './prune.js';
+import { UsageError } from './roomarg.js';
+import { rooms } from './rooms.js';
 import { start } from './start.js';
+import { tail } from './tail.js';
+import { who } from './who.js';
 
 export async function main(argv: string[]): Promise<void> {
   try {
@@ -10,6 +20,15 @@ export async function main(argv: string[]): Promise<void> {
       .scriptName('tailroom')
       .usage('$0 <command> [options]\n\nA chat where rooms are files. See README.md.')
       .command(start)
+      .command(rooms)
+      .command(who)
+      .command(tail)
+      .command(history)
+      .command(announce)
+      .command(kick)
+      .command(prune)
+      .command(config)
+      .command(connect)
       .demandCommand(1, 'name a command: tailroom --help lists them')
       .strict()
       .help()
@@ -22,7 +41,7 @@ export async function main(argv: string[]): Promise<void> {
       })
       .parseAsync();
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof UsageError) {
       process.stderr.write(`tailroom: ${e.message}\n`);
       process.exit(2);
     }

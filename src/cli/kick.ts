@@ -1,0 +1,94 @@
+// `tailroom kick ROOM NAME`: what `rm -r users/ROOM/NAME` does, done politely. A live
+// handler gets a `kick` in its inbox, says why to its browser, logs its own `leave`
+// and closes. A dead one (its process gone, its lock stale) is reaped here with one
+// `leave` (kicked). A handler that does not answer in time is removed by force; if
+// it wakes up later it finds the leave already logged and does not log another.
+
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { type DataDir, dataDir, presenceDir, roomLogPath, roomUsersDir } from '../datadir.js';
+import { deliver, isPresent } from '../inbox.js';
+import { readInfo, reapIfDead } from '../presence.js';
+import { parseEventLine, ProtocolError, type UserSummary } from '../protocol.js';
+import { appendEvent, logSize, recentLines } from '../roomlog.js';
+import { type CommonArgs, configFrom, withCommon } from './options.js';
+import { roomArg, UsageError, userArg } from './roomarg.js';
+
+interface KickArgs extends CommonArgs {
+  room: string;
+  name: string;
+  reason?: string;
+  wait: number;
+}
+
+function leaveLoggedSince(d: DataDir, room: string, name: string, since: string): boolean {
+  const path = roomLogPath(d, room);
+  return recentLines(path, 200, logSize(path)).some((l) => {
+    const e = parseEventLine(l);
+    return e?.type === 'leave' && e.from === name && e.t >= since;
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const kick: CommandModule<object, KickArgs> = {
+  command: 'kick <room> <name>',
+  describe: 'disconnect a chatter; works whether their handler is alive or dead',
+  builder: (y: Argv) =>
+    withCommon(y)
+      .positional('room', { type: 'string', demandOption: true, describe: 'room name' })
+      .positional('name', { type: 'string', demandOption: true, describe: "the chatter's name" })
+      .option('reason', { alias: 'r', type: 'string', describe: 'told to the chatter' })
+      .option('wait', { type: 'number', default: 5, describe: 'seconds to let a live handler leave before removing it by force' }) as Argv<KickArgs>,
+  handler: async (args: ArgumentsCamelCase<KickArgs>) => {
+    const { cfg } = configFrom(args);
+    const d = dataDir(cfg.dataDir);
+    const room = roomArg(args.room);
+    const name = userArg(String(args.name));
+    if (!(args.wait >= 0)) throw new UsageError('--wait wants a number of seconds');
+    if (!isPresent(d, room, name)) throw new Error(`nobody called ${name} is in ${room}`);
+    const since = new Date().toISOString();
+    const logLeave = async (u: UserSummary) => {
+      await appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'kicked' }, { sharedFs: cfg.files.shared_fs });
+    };
+
+    if (await reapIfDead(d, room, name, cfg.chat.presence_stale_ms, logLeave)) {
+      process.stdout.write(`${name} was no longer connected: presence removed\n`);
+      return;
+    }
+    const color = readInfo(d, room, name)?.color ?? '';
+    try {
+      await deliver(d, room, name, { type: 'kick', ...(args.reason ? { text: args.reason } : {}) }, cfg.files.shared_fs);
+    } catch (e) {
+      if (e instanceof ProtocolError) return void process.stdout.write(`${name} left meanwhile\n`);
+      throw e;
+    }
+    // The handler vacates, then logs: done when its leave is in the log.
+    const until = Date.now() + args.wait * 1000;
+    while (Date.now() < until) {
+      if (!isPresent(d, room, name) && leaveLoggedSince(d, room, name, since)) {
+        process.stdout.write(`kicked ${name} from ${room}\n`);
+        return;
+      }
+      await sleep(100);
+    }
+    if (!isPresent(d, room, name)) {
+      process.stdout.write(`kicked ${name} from ${room} (its leave is not in the log yet)\n`);
+      return;
+    }
+    const tomb = join(roomUsersDir(d, room), `.reaped-${name}-${process.pid}-${Date.now().toString(36)}`);
+    try {
+      renameSync(presenceDir(d, room, name), tomb);
+    } catch {
+      process.stdout.write(`kicked ${name} from ${room}\n`); // it left just now
+      return;
+    }
+    try {
+      await logLeave({ name, color });
+    } finally {
+      rmSync(tomb, { recursive: true, force: true });
+    }
+    process.stdout.write(`${name}'s handler did not answer in ${args.wait} s: presence removed\n`);
+  },
+};
