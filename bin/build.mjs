@@ -5,15 +5,42 @@
 //   handlers/pages/<name>.ts → dist/cgi/<name>     (CGI pages: executable, no extension)
 //   bin/tailroom.ts          → dist/tailroom.mjs   (the operator CLI)
 import { build } from 'esbuild';
-import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import Handlebars from 'handlebars';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 mkdirSync(join(dist, 'cgi'), { recursive: true });
+// Node takes an extensionless file (dist/cgi/<page>) for ESM under our "type": "module":
+// this makes the CommonJS page bundles load as what they are.
+writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 
 const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', minifySyntax: true, loader: { '.hbs': 'text', '.css': 'text' } };
+// src/pages/templates.ts compiles templates/*.hbs when run by tsx; in a page bundle it is
+// replaced by the same exports precompiled on the Handlebars runtime, so a page view loads
+// neither the compiler nor the template sources.
+const precompiledTemplates = {
+  name: 'precompiled-templates',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]pages[\\/]templates\.ts$/ }, () => {
+      const dir = join(root, 'src', 'pages', 'templates');
+      const files = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+      const entries = files.map((f) => `${JSON.stringify(f.slice(0, -4))}: Handlebars.template(${Handlebars.precompile(readFileSync(join(dir, f), 'utf8'))})`);
+      const contents = `import Handlebars from 'handlebars/runtime';\nexport const hbs = Handlebars;\nexport const templates = {\n${entries.join(',\n')}\n};\n`;
+      return { contents, loader: 'js', resolveDir: root, watchFiles: files.map((f) => join(dir, f)) };
+    });
+    // Pages never lock, but modules they share with the handler import proper-lockfile,
+    // whose graceful-fs patching was half of a page's start-up: declared free of side
+    // effects, it is left out wherever nothing reachable calls it.
+    b.onResolve({ filter: /^proper-lockfile$/ }, async (args) => {
+      if (args.pluginData?.inner) return undefined;
+      const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: { inner: true } });
+      return { path: r.path, sideEffects: false };
+    });
+  },
+};
 const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')) : []);
 
 const jobs = [];
@@ -23,7 +50,7 @@ for (const f of tsIn('handlers')) {
 for (const f of tsIn('handlers/pages')) {
   const out = join(dist, 'cgi', f.replace(/\.ts$/, ''));
   jobs.push(
-    build({ ...common, entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: out, banner: { js: '#!/usr/bin/env node' } }).then(() => chmodSync(out, 0o755)),
+    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: out, banner: { js: '#!/usr/bin/env node' } }).then(() => chmodSync(out, 0o755)),
   );
 }
 jobs.push(

@@ -1,0 +1,37 @@
+// The chat page: the room named in the query, in the shared layout. Issue 5 fills it with
+// the browser client (templates/chat.hbs plus scripts under htdocs/); the room name is
+// validated here exactly as the handler will validate it.
+
+import { identify } from '../identity.js';
+import { NameError, validateRoom } from '../names.js';
+import { type PageHandler, HttpError, allowMethods, param } from './http.js';
+import { page } from './layout.js';
+import { historyHref } from './rooms.js';
+
+/** The WebSocket URL of a room, for people and programs: public_url when set, else what the browser used. */
+export function webSocketUrl(room: string, publicUrl: string, host: string | undefined, https: boolean): string {
+  const base = publicUrl || `${https ? 'https' : 'http'}://${host || '127.0.0.1'}/`;
+  try {
+    const u = new URL(encodeURIComponent(room), base.endsWith('/') ? base : base + '/');
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    return u.href;
+  } catch {
+    return `/${encodeURIComponent(room)}`;
+  }
+}
+
+export const chatPage: PageHandler = (req, { cfg, d }) => {
+  allowMethods(req, 'GET');
+  const raw = param(req.query, 'room');
+  if (raw === undefined) throw new HttpError(400, 'Which room? This page needs ?room=name.');
+  let room: string;
+  try {
+    room = validateRoom(raw);
+  } catch (e) {
+    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
+    throw e;
+  }
+  const me = identify(cfg, d, req.cookie, req.env);
+  const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.env.HTTP_HOST, req.https) };
+  return page('chat', view, { title: room, page: 'chat', user: me }, { csp: { 'script-src': "'self'", 'connect-src': "'self'" } });
+};

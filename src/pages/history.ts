@@ -1,0 +1,185 @@
+// The history archive. Without ?room: every room's archive (current log and rotated
+// segments) with size and last change, newest first, empty ones hidden. With ?room: that
+// room's events, newest page first, older pages by cursor (?before=), searchable (?q=).
+
+import type { Config } from '../config.js';
+import { identify, safeColor } from '../identity.js';
+import { NameError, validateRoom } from '../names.js';
+import { PRESENCE_EVENTS, type RoomEvent } from '../protocol.js';
+import { type HistoryPage, type Segment, formatCursor, isEmptySegment, listArchive, listSegments, parseCursor, readPage } from './archive.js';
+import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from './format.js';
+import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param } from './http.js';
+import { page } from './layout.js';
+import { roomHref } from './rooms.js';
+import { MAX_QUERY_CHARS, compileSearch, highlight, type TextPart } from './search.js';
+
+function href(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, v);
+  return `history?${q}`;
+}
+
+function segmentSize(s: Segment): string {
+  return s.gz ? `${formatBytes(s.size)} (${formatBytes(s.contentSize)} unpacked)` : formatBytes(s.size);
+}
+
+// ---- the index ------------------------------------------------------------------------
+
+function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
+  const me = identify(cfg, d, req.cookie, req.env);
+  const rooms = [...listArchive(d)]
+    .map(([room, segments]) => ({ room, segments: segments.filter((s) => !isEmptySegment(s)) }))
+    .filter((r) => r.segments.length > 0)
+    .map((r) => ({ ...r, newest: Math.max(...r.segments.map((s) => s.mtimeMs)) }))
+    .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1))
+    .map((r) => ({
+      room: r.room,
+      href: href({ room: r.room }),
+      size: formatBytes(r.segments.reduce((n, s) => n + s.size, 0)),
+      segments: r.segments.map((s) => ({
+        file: s.file,
+        href: href({ room: r.room, before: s.rotated ? s.key : undefined }),
+        size: segmentSize(s),
+        changed: dateTime(new Date(s.mtimeMs)),
+        changedIso: new Date(s.mtimeMs).toISOString(),
+        current: !s.rotated,
+      })),
+    }));
+  return page('history-index', { rooms }, { title: 'History', page: 'history-index', current: 'history', user: me });
+}
+
+// ---- one room -------------------------------------------------------------------------
+
+interface ItemView {
+  iso: string;
+  time: string;
+  cls: string;
+  from?: string;
+  color?: string;
+  parts?: TextPart[];
+  note?: string;
+}
+
+type Entry = { event: ItemView } | { group: { summary: string; items: ItemView[] } };
+
+function itemOf(e: RoomEvent, re: RegExp | undefined): ItemView {
+  const d = new Date(e.t);
+  const base = { iso: e.t, time: clockTime(d), cls: e.type };
+  switch (e.type) {
+    case 'msg':
+      return { ...base, from: e.from, color: safeColor(e.color, e.from), parts: highlight(e.text, re) };
+    case 'me':
+      return { ...base, from: e.from, parts: highlight(e.text, re) };
+    case 'announce':
+      return { ...base, parts: highlight(e.text, re) };
+    case 'roll':
+      return { ...base, note: `${e.from} rolls ${String(e.spec)}: ${Array.isArray(e.rolls) ? e.rolls.join(' ') : ''} = ${String(e.total)}` };
+    case 'join':
+      return { ...base, note: `${e.from} joined` };
+    case 'leave':
+      return { ...base, note: `${e.from} left (${String(e.reason)})` };
+    case 'color':
+      return { ...base, note: `${e.from} is now ${String(e.color)}` };
+    case 'nick':
+      return { ...base, note: `${e.from} is now known as ${String(e.name)}` };
+  }
+}
+
+/** Runs of joins, leaves, colour and name changes fold into one line you can open. */
+function fold(events: RoomEvent[], re: RegExp | undefined): Entry[] {
+  const out: Entry[] = [];
+  let run: ItemView[] = [];
+  const flush = () => {
+    if (!run.length) return;
+    const shown = run.slice(0, 3).map((i) => i.note);
+    const summary = shown.join(' · ') + (run.length > 3 ? ` · … ${run.length} in all` : '');
+    out.push({ group: { summary, items: run } });
+    run = [];
+  };
+  for (const e of events) {
+    if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, re));
+    else {
+      flush();
+      out.push({ event: itemOf(e, re) });
+    }
+  }
+  flush();
+  return out;
+}
+
+function byDay(events: RoomEvent[]): { heading: string; iso: string; events: RoomEvent[] }[] {
+  const days: { heading: string; iso: string; events: RoomEvent[] }[] = [];
+  for (const e of events) {
+    const d = new Date(e.t);
+    const iso = Number.isNaN(d.getTime()) ? 'unknown' : isoDay(d);
+    if (days.at(-1)?.iso !== iso) days.push({ heading: iso === 'unknown' ? 'Unknown date' : dayHeading(d), iso, events: [] });
+    days.at(-1)!.events.push(e);
+  }
+  return days;
+}
+
+function roomName(raw: string): string {
+  try {
+    return validateRoom(raw);
+  } catch (e) {
+    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
+    throw e;
+  }
+}
+
+export function searchBudget(cfg: Config): number {
+  return Math.max(1, cfg.chat.history_search_mb) * 1024 * 1024;
+}
+
+async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: string) {
+  const room = roomName(raw);
+  const beforeRaw = param(req.query, 'before');
+  const before = beforeRaw === undefined ? undefined : parseCursor(beforeRaw);
+  if (beforeRaw !== undefined && !before) throw new HttpError(400, 'That page marker (?before=) is malformed.');
+  const q = (param(req.query, 'q') ?? '').trim();
+  if ([...q].length > MAX_QUERY_CHARS) throw new HttpError(400, `Searches are at most ${MAX_QUERY_CHARS} characters.`);
+  const open = param(req.query, 'joins') === 'open';
+
+  const segments = listSegments(d, room);
+  if (segments.length === 0 && cfg.rooms[room] === undefined) throw new HttpError(404, `There is no room called “${room}” with a history.`);
+  const search = q ? compileSearch(q) : undefined;
+  let result: HistoryPage;
+  try {
+    result = await readPage(segments, { before, pageSize: Math.min(1000, Math.max(1, cfg.chat.history_page_size)), budget: searchBudget(cfg), filter: search?.filter });
+  } catch (e) {
+    if (e instanceof RangeError) throw new HttpError(404, 'That part of the archive is not there any more (rotated away or removed).');
+    throw e;
+  }
+
+  const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
+  const days = byDay(result.events).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, search?.re) }));
+  const oldest = result.events[0];
+  const view = {
+    room,
+    q,
+    open,
+    days,
+    chatHref: roomHref(room),
+    olderHref: result.older ? href({ ...keep, before: formatCursor(result.older) }) : undefined,
+    newestHref: before ? href(keep) : undefined,
+    toggleHref: href({ ...keep, before: beforeRaw, joins: open ? undefined : 'open' }),
+    clearHref: q ? href({ room, joins: keep.joins }) : undefined,
+    count: search ? plural(result.events.length, 'match', 'matches') : undefined,
+    partial: result.partial
+      ? `Searched the newest ${formatBytes(searchBudget(cfg))} ${oldest ? `back to ${dateTime(new Date(oldest.t))}` : 'from here'}; there is more.`
+      : undefined,
+    unreadable: result.unreadable,
+    atStart: !result.older && result.events.length > 0,
+    segments: segments
+      .filter((s) => !isEmptySegment(s))
+      .map((s) => ({ file: s.file, size: segmentSize(s), href: href({ ...keep, before: s.rotated ? s.key : undefined }), current: before ? before.key === s.key : !s.rotated })),
+  };
+  const me = identify(cfg, d, req.cookie, req.env);
+  return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });
+}
+
+export const historyPage: PageHandler = async (req, ctx) => {
+  allowMethods(req, 'GET');
+  const room = param(req.query, 'room');
+  return room === undefined ? archiveIndex(req, ctx) : roomHistory(req, ctx, room);
+};

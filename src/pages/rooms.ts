@@ -1,0 +1,110 @@
+// The room list, the front page: every room with a log file, every room the config
+// describes (even empty), every room with people in it now; who is where, in their
+// colours; and a form to enter (and so create) a room. The directory listing is the
+// truth: `touch rooms/x.log` adds a room, `rm` removes it.
+
+import { readdirSync, statSync } from 'node:fs';
+import { type DataDir, roomLogPath } from '../datadir.js';
+import { identify, safeColor } from '../identity.js';
+import { NameError, isValid, validateRoom } from '../names.js';
+import { listPresent } from '../presence.js';
+import type { UserSummary } from '../protocol.js';
+import { ago, dateTime, plural } from './format.js';
+import { type PageHandler, allowMethods, param, redirect } from './http.js';
+import { page } from './layout.js';
+
+export interface RoomInfo {
+  name: string;
+  description?: string;
+  users: UserSummary[];
+  /** Last change of the current log, if there is one. */
+  mtimeMs?: number;
+}
+
+function validNames(names: Iterable<string>): string[] {
+  return [...names].filter((n) => !n.startsWith('.') && isValid(validateRoom, n) && n.normalize('NFC') === n);
+}
+
+function readdirOrEmpty(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every room worth listing, in the order shown: configured rooms as the config lists
+ * them, then rooms with people (most first), then the rest by last activity.
+ */
+export function listRooms(d: DataDir, configured: Record<string, string>): RoomInfo[] {
+  const rooms = new Map<string, RoomInfo>();
+  const get = (name: string): RoomInfo => {
+    let r = rooms.get(name);
+    if (!r) rooms.set(name, (r = { name, users: [] }));
+    return r;
+  };
+  for (const [name, description] of Object.entries(configured)) {
+    if (isValid(validateRoom, name) && description.trim() !== '') get(name).description = description.trim();
+  }
+  const logs = readdirOrEmpty(d.rooms)
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => f.slice(0, -4));
+  for (const name of validNames(logs)) {
+    try {
+      get(name).mtimeMs = statSync(roomLogPath(d, name)).mtimeMs;
+    } catch {
+      /* removed since readdir: not a room any more */
+    }
+  }
+  for (const name of validNames(readdirOrEmpty(d.users))) {
+    const users = listPresent(d, name).map((u) => ({ name: u.name, color: safeColor(u.color, u.name) }));
+    if (users.length) get(name).users = users;
+  }
+  const order = Object.keys(configured);
+  const rank = (r: RoomInfo) => {
+    const i = order.indexOf(r.name);
+    return r.description !== undefined && i >= 0 ? i : order.length + (r.users.length ? 0 : 1);
+  };
+  return [...rooms.values()].sort(
+    (a, b) => rank(a) - rank(b) || b.users.length - a.users.length || (b.mtimeMs ?? 0) - (a.mtimeMs ?? 0) || (a.name < b.name ? -1 : 1),
+  );
+}
+
+export const roomHref = (room: string) => `chat?room=${encodeURIComponent(room)}`;
+export const historyHref = (room: string) => `history?room=${encodeURIComponent(room)}`;
+
+export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
+  allowMethods(req, 'GET');
+  const me = identify(cfg, d, req.cookie, req.env);
+  const enter = param(req.query, 'enter');
+  let error: string | undefined;
+  if (enter !== undefined) {
+    try {
+      return redirect(roomHref(validateRoom(enter.trim())));
+    } catch (e) {
+      if (!(e instanceof NameError)) throw e;
+      error = `That name cannot be a room: ${e.message}.`;
+    }
+  }
+  const rooms = listRooms(d, cfg.rooms).map((r) => ({
+    name: r.name,
+    description: r.description,
+    users: r.users,
+    here: r.users.length ? `${r.users.length} here` : 'nobody here',
+    chatHref: roomHref(r.name),
+    historyHref: r.mtimeMs !== undefined ? historyHref(r.name) : undefined,
+    active: r.mtimeMs !== undefined ? ago(new Date(r.mtimeMs), now) : undefined,
+    activeExact: r.mtimeMs !== undefined ? dateTime(new Date(r.mtimeMs)) : undefined,
+    activeIso: r.mtimeMs !== undefined ? new Date(r.mtimeMs).toISOString() : undefined,
+  }));
+  const people = rooms.reduce((n, r) => n + r.users.length, 0);
+  const view = {
+    rooms,
+    summary: `${plural(rooms.length, 'room')}, ${plural(people, 'person', 'people')} chatting`,
+    error,
+    value: error ? enter : '',
+    me,
+  };
+  return page('rooms', view, { title: 'Rooms', page: 'rooms', current: 'rooms', user: me }, { status: error ? 400 : 200 });
+};

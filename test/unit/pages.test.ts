@@ -1,0 +1,458 @@
+import { strict as assert } from 'node:assert';
+import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type Config, loadConfig } from '../../src/config.js';
+import { dataDir } from '../../src/datadir.js';
+import { trustedUserName } from '../../src/identity.js';
+import type { RoomEvent } from '../../src/protocol.js';
+import { newSessionId, readSession, writeSession } from '../../src/sessions.js';
+import { type Cursor, formatCursor, linesBackward, listArchive, listSegments, parseCursor, parseSegmentName, readPage } from '../../src/pages/archive.js';
+import { respond } from '../../src/pages/cgi.js';
+import { chatPage } from '../../src/pages/chat.js';
+import { historyPage } from '../../src/pages/history.js';
+import { HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../src/pages/http.js';
+import { roomsPage } from '../../src/pages/rooms.js';
+import { compileSearch, highlight } from '../../src/pages/search.js';
+import { csrfToken, settingsPage } from '../../src/pages/settings.js';
+import { checkHtml } from '../helpers/html.js';
+
+let seq = 0;
+function ev(type: string, fields: Record<string, unknown>, t = '2026-11-20T10:00:00.000Z'): string {
+  return JSON.stringify({ id: `${(seq++).toString(36).padStart(9, '0')}-test-0`, t, type, ...fields });
+}
+const msg = (from: string, text: string, t?: string) => ev('msg', { from, color: '#2e86c1', text }, t);
+
+interface Parsed {
+  status: number;
+  headers: Record<string, string[]>;
+  body: string;
+}
+
+function parse(out: string): Parsed {
+  const split = out.indexOf('\r\n\r\n');
+  const headers: Record<string, string[]> = {};
+  let status = 0;
+  for (const line of out.slice(0, split).split('\r\n')) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'status') status = Number(value.split(' ')[0]);
+    else (headers[name] ??= []).push(value);
+  }
+  return { status, headers, body: out.slice(split + 4) };
+}
+
+describe('pages', () => {
+  let root: string;
+  let cfg: Config;
+  const d = () => dataDir(root);
+  const logs: string[] = [];
+
+  async function get(handler: PageHandler, query = '', env: Record<string, string> = {}): Promise<Parsed> {
+    return parse(await respond(handler, { env: { REQUEST_METHOD: 'GET', QUERY_STRING: query, REMOTE_ADDR: '127.0.0.1', ...env }, config: cfg, log: (l) => logs.push(l) }));
+  }
+
+  async function post(handler: PageHandler, body: string, env: Record<string, string> = {}): Promise<Parsed> {
+    const full = {
+      REQUEST_METHOD: 'POST',
+      QUERY_STRING: '',
+      CONTENT_TYPE: 'application/x-www-form-urlencoded',
+      CONTENT_LENGTH: String(Buffer.byteLength(body)),
+      REMOTE_ADDR: '127.0.0.1',
+      ...env,
+    };
+    return parse(await respond(handler, { env: full, config: cfg, readBody: () => Buffer.from(body), log: (l) => logs.push(l) }));
+  }
+
+  function writeLog(file: string, lines: string[]): void {
+    mkdirSync(join(root, 'rooms'), { recursive: true });
+    writeFileSync(join(root, 'rooms', file), lines.map((l) => l + '\n').join(''));
+  }
+
+  function present(room: string, name: string, color: string): void {
+    mkdirSync(join(root, 'users', room, name), { recursive: true });
+    writeFileSync(join(root, 'users', room, name, 'info'), JSON.stringify({ name, color, pid: process.pid, host: 'x', since: '' }));
+  }
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tailroom-pages-'));
+    cfg = loadConfig({ confPath: join(root, 'none.ini'), overrides: { 'server.data_dir': root }, env: {} });
+    cfg.rooms = { lobby: 'Where everyone starts' };
+    logs.length = 0;
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  describe('reading logs backwards', () => {
+    function lines(content: string, block: number, end?: number): [string, number][] {
+      const path = join(root, 'f');
+      writeFileSync(path, content);
+      const fd = openSync(path, 'r');
+      try {
+        return [...linesBackward(fd, end ?? Buffer.byteLength(content), block)];
+      } finally {
+        closeSync(fd);
+      }
+    }
+
+    it('yields complete lines newest first with their offsets, whatever the block size', () => {
+      const content = 'alpha\nbé\n\ngamma-long-line\nunfinished';
+      for (const block of [1, 2, 3, 5, 64, 65536]) {
+        assert.deepEqual(lines(content, block), [['gamma-long-line', 11], ['bé', 6], ['alpha', 0]], `block ${block}`);
+      }
+    });
+
+    it('stops at a cursor: only lines that end before it', () => {
+      assert.deepEqual(lines('a\nbb\nccc\n', 4, 5), [['bb', 2], ['a', 0]]);
+    });
+  });
+
+  describe('the archive', () => {
+    it('recognises current, rotated and gzipped segments and ignores everything else', () => {
+      assert.deepEqual(parseSegmentName('lobby.log'), { room: 'lobby', date: undefined, gz: false });
+      assert.deepEqual(parseSegmentName('lobby.log-20261120'), { room: 'lobby', date: '20261120', gz: false });
+      assert.deepEqual(parseSegmentName('lobby.log-20261120.gz'), { room: 'lobby', date: '20261120', gz: true });
+      assert.deepEqual(parseSegmentName('a.log-b.log'), { room: 'a.log-b', date: undefined, gz: false });
+      for (const bad of ['.hidden.log', 'lobby.log.gz', 'lobby.txt', 'lobby.log-x', '..log']) assert.equal(parseSegmentName(bad), undefined, bad);
+    });
+
+    it('lists one room newest first and never another room sharing its prefix', () => {
+      writeLog('lobby.log', [msg('a', 'now')]);
+      writeLog('lobby.log-20261118', [msg('a', 'old')]);
+      writeLog('lobby.log-20261119', [msg('a', 'older')]);
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261117.gz'), gzipSync(msg('a', 'oldest') + '\n'));
+      writeLog('lobby2.log', [msg('b', 'elsewhere')]);
+      assert.deepEqual(
+        listSegments(d(), 'lobby').map((s) => s.file),
+        ['lobby.log', 'lobby.log-20261119', 'lobby.log-20261118', 'lobby.log-20261117.gz'],
+      );
+      assert.deepEqual([...listArchive(d()).keys()].sort(), ['lobby', 'lobby2']);
+    });
+
+    it('pages from the newest event back to the first, across rotated and gzipped segments, each event once', async () => {
+      const all: string[] = [];
+      const make = (n: number, tag: string) => Array.from({ length: n }, (_, i) => msg('a', `${tag}-${i}`));
+      const gz = make(7, 'gz');
+      const rotated = make(5, 'rot');
+      const current = make(9, 'cur');
+      all.push(...gz, ...rotated, ...current);
+      mkdirSync(join(root, 'rooms'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(gz.join('\n') + '\n'));
+      writeLog('lobby.log-20261119', rotated);
+      writeLog('lobby.log-20261120', []); // empty: skipped
+      writeLog('lobby.log', current);
+      appendFileSync(join(root, 'rooms', 'lobby.log'), '{"id":"half-writ'); // a line being written
+      const segments = listSegments(d(), 'lobby');
+      const seen: RoomEvent[] = [];
+      let before: ReturnType<typeof parseCursor>;
+      let pages = 0;
+      do {
+        const p = await readPage(segments, { before, pageSize: 4, budget: 1 << 20 });
+        assert.ok(p.events.length <= 4);
+        seen.unshift(...p.events);
+        before = p.older && parseCursor(formatCursor(p.older));
+        pages++;
+      } while (before && pages < 20);
+      assert.deepEqual(
+        seen.map((e) => (e.type === 'msg' ? e.text : '')),
+        all.map((l) => (JSON.parse(l) as { text: string }).text),
+      );
+      assert.equal(pages, Math.ceil(all.length / 4));
+    });
+
+    it('never shows whispers, signaling or lines that are not events', async () => {
+      writeLog('lobby.log', [
+        msg('a', 'visible'),
+        ev('whisper', { from: 'a', to: 'b', text: 'secret whisper' }),
+        ev('signal', { from: 'a', data: { sdp: 'x' } }),
+        'not json at all',
+        '{"id":"x","type":"msg"}',
+      ]);
+      const p = await readPage(listSegments(d(), 'lobby'), { pageSize: 50, budget: 1 << 20 });
+      assert.deepEqual(
+        p.events.map((e) => e.type),
+        ['msg'],
+      );
+    });
+
+    it('stops a search at its byte budget and continues from there', async () => {
+      const lines = Array.from({ length: 200 }, (_, i) => msg('a', i === 3 ? 'the needle' : `hay ${i}`));
+      writeLog('lobby.log', lines);
+      const segments = listSegments(d(), 'lobby');
+      const s = compileSearch('NEEDLE');
+      const first = await readPage(segments, { pageSize: 10, budget: 2000, filter: s.filter });
+      assert.equal(first.events.length, 0);
+      assert.equal(first.partial, true);
+      assert.ok(first.older);
+      let found: RoomEvent[] = [];
+      let before: Cursor | undefined = first.older;
+      for (let i = 0; i < 100 && before && !found.length; i++) {
+        const p = await readPage(segments, { before, pageSize: 10, budget: 2000, filter: s.filter });
+        found = p.events;
+        before = p.older;
+      }
+      assert.deepEqual(
+        found.map((e) => (e.type === 'msg' ? e.text : '')),
+        ['the needle'],
+      );
+    });
+  });
+
+  describe('search', () => {
+    it('matches case-insensitively, also text that JSON escapes, and marks every hit', async () => {
+      writeLog('lobby.log', [msg('a', 'Say "Hello" \\ World'), msg('a', 'nothing'), ev('me', { from: 'a', text: 'waves HELLO' })]);
+      const segs = listSegments(d(), 'lobby');
+      const hello = await readPage(segs, { pageSize: 10, budget: 1 << 20, filter: compileSearch('hello').filter });
+      assert.equal(hello.events.length, 2);
+      const quoted = await readPage(segs, { pageSize: 10, budget: 1 << 20, filter: compileSearch('"hello" \\').filter });
+      assert.equal(quoted.events.length, 1);
+      assert.deepEqual(highlight('a Hello hello', compileSearch('HELLO').re), [
+        { text: 'a ', hit: false },
+        { text: 'Hello', hit: true },
+        { text: ' ', hit: false },
+        { text: 'hello', hit: true },
+      ]);
+      assert.equal(compileSearch('a.b').filter.line!('axb'), false, 'regex characters are literal');
+    });
+  });
+
+  describe('http', () => {
+    it('refuses a long query before parsing it, and a non-form POST', () => {
+      assert.throws(() => requestFromCgi({ QUERY_STRING: 'q=' + 'x'.repeat(MAX_QUERY_BYTES) }, () => Buffer.alloc(0)), (e: HttpError) => e.status === 414);
+      assert.throws(
+        () => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'application/json' }, () => Buffer.from('{}')),
+        (e: HttpError) => e.status === 415,
+      );
+      assert.throws(() => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '999999' }, () => Buffer.alloc(0)), (e: HttpError) => e.status === 413);
+    });
+
+    it('never emits a header with a line break', () => {
+      assert.throws(() => serializeResponse(redirect('x\r\nSet-Cookie: evil=1')));
+    });
+  });
+
+  describe('the room list', () => {
+    it('lists rooms with logs, configured rooms, rooms with people and who is there in their colours', async () => {
+      writeLog('dev.log', [msg('a', 'hi')]);
+      present('quiet', 'zoe', '#16a085');
+      present('quiet', 'amy', 'red; background: url(x)'); // an edited info file
+      const r = await get(roomsPage);
+      assert.equal(r.status, 200);
+      assert.deepEqual(checkHtml(r.body), []);
+      const names = [...r.body.matchAll(/<h2><a href="chat\?room&#x3D;[^"]*">([^<]*)<\/a><\/h2>/g)].map((m) => m[1]);
+      assert.deepEqual(names, ['lobby', 'quiet', 'dev']);
+      assert.match(r.body, /Where everyone starts/);
+      assert.match(r.body, /background-color: #16a085"><\/span>zoe/);
+      assert.doesNotMatch(r.body, /url\(x\)/);
+      assert.match(r.body, /<span class="swatch" style="background-color: #[0-9a-f]{6}"><\/span>amy/);
+    });
+
+    it('follows the directory: a touched log appears, a removed one disappears', async () => {
+      writeLog('new.log', []);
+      assert.match((await get(roomsPage)).body, />new</);
+      rmSync(join(root, 'rooms', 'new.log'));
+      assert.doesNotMatch((await get(roomsPage)).body, />new</);
+    });
+
+    it('enters a valid room by redirect and explains an invalid name, escaped', async () => {
+      const ok = await get(roomsPage, 'enter=caf%C3%A9%20talk');
+      assert.equal(ok.status, 303);
+      assert.equal(ok.headers.location[0], 'chat?room=caf%C3%A9%20talk');
+      const bad = await get(roomsPage, 'enter=%3Cscript%3E..%2F');
+      assert.equal(bad.status, 400);
+      assert.doesNotMatch(bad.body, /<script>/);
+      assert.match(bad.body, /value="&lt;script&gt;..\/"/);
+      assert.deepEqual(checkHtml(bad.body), []);
+    });
+  });
+
+  describe('history', () => {
+    it('indexes every room newest first with size and date, hiding empty segments and rooms', async () => {
+      writeLog('old.log', [msg('a', 'x', '2026-01-01T00:00:00.000Z')]);
+      writeLog('empty.log', []);
+      writeLog('lobby.log', [msg('a', 'hello')]);
+      writeLog('lobby.log-20261119', []);
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(msg('a', 'zipped') + '\n'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261117.gz'), gzipSync(''));
+      const { utimesSync } = await import('node:fs');
+      utimesSync(join(root, 'rooms', 'old.log'), 1000, 1000);
+      const r = await get(historyPage);
+      assert.equal(r.status, 200);
+      assert.deepEqual(checkHtml(r.body), []);
+      const files = [...r.body.matchAll(/<td><a href="[^"]*">([^<]*)<\/a><\/td>/g)].map((m) => m[1]);
+      assert.deepEqual(files, ['lobby.log', 'lobby.log-20261118.gz', 'old.log']);
+      assert.match(r.body, /unpacked/);
+      assert.doesNotMatch(r.body, /empty/);
+    });
+
+    it('shows a room with dates, folded joins and leaves, escaped text and highlighted matches', async () => {
+      writeLog('lobby.log', [
+        ev('join', { from: 'amy', color: '#c0392b' }, '2026-11-19T10:00:00.000Z'),
+        ev('join', { from: 'bob', color: '#2e86c1' }, '2026-11-19T10:00:01.000Z'),
+        msg('amy', 'hi <script>alert(1)</script> there', '2026-11-19T10:00:02.000Z'),
+        ev('me', { from: 'bob', text: 'waves' }, '2026-11-20T10:00:03.000Z'),
+        ev('leave', { from: 'bob', color: '#2e86c1', reason: 'closed' }, '2026-11-20T10:00:04.000Z'),
+      ]);
+      const r = await get(historyPage, 'room=lobby');
+      assert.equal(r.status, 200);
+      assert.deepEqual(checkHtml(r.body), []);
+      assert.doesNotMatch(r.body, /<script>/);
+      assert.match(r.body, /hi &lt;script&gt;alert\(1\)&lt;\/script&gt; there/);
+      assert.equal((r.body.match(/<section class="day">/g) ?? []).length, 2, 'two days');
+      assert.match(r.body, /<details><summary>amy joined · bob joined<\/summary>/);
+      const open = await get(historyPage, 'room=lobby&joins=open');
+      assert.match(open.body, /<details open>/);
+      const found = await get(historyPage, 'room=lobby&q=%3Cscript%3E');
+      assert.match(found.body, /<mark>&lt;script&gt;<\/mark>/);
+      assert.match(found.body, /value="&lt;script&gt;"/);
+      assert.doesNotMatch(found.body, /waves/);
+      assert.deepEqual(checkHtml(found.body), []);
+    });
+
+    it('links to the older page with a cursor that resolves', async () => {
+      cfg.chat.history_page_size = 2;
+      writeLog('lobby.log', [msg('a', 'one'), msg('a', 'two'), msg('a', 'three')]);
+      const r = await get(historyPage, 'room=lobby');
+      assert.doesNotMatch(r.body, /one/);
+      const older = /<a rel="prev" href="([^"]+)">Older<\/a>/.exec(r.body);
+      assert.ok(older);
+      const q = older[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/^history\?/, '');
+      const next = await get(historyPage, q);
+      assert.equal(next.status, 200);
+      assert.match(next.body, /one/);
+      assert.doesNotMatch(next.body, /three/);
+    });
+
+    it('refuses hostile and malformed parameters with a 400 or 404 page, never a trace', async () => {
+      writeLog('lobby.log', [msg('a', 'x')]);
+      for (const [query, status] of [
+        ['room=..%2F..%2Fetc%2Fpasswd', 400],
+        ['room=.hidden', 400],
+        ['room=nosuchroom', 404],
+        ['room=lobby&before=..%2Fx:1', 400],
+        ['room=lobby&before=20200101:5', 404],
+        ['room=lobby&q=' + 'x'.repeat(201), 400],
+      ] as const) {
+        const r = await get(historyPage, query);
+        assert.equal(r.status, status, query);
+        assert.deepEqual(checkHtml(r.body), [], query);
+        assert.doesNotMatch(r.body, /at .*\.ts:\d+|Error:/, query);
+      }
+      const post = await parse(await respond(historyPage, { env: { REQUEST_METHOD: 'DELETE' }, config: cfg }));
+      assert.equal(post.status, 405);
+      assert.deepEqual(post.headers.allow, ['GET']);
+    });
+
+    it('turns an unexpected failure into a 500 page and logs the stack', async () => {
+      const r = parse(
+        await respond(
+          () => {
+            throw new Error('kaboom secret');
+          },
+          { env: {}, config: cfg, log: (l) => logs.push(l) },
+        ),
+      );
+      assert.equal(r.status, 500);
+      assert.doesNotMatch(r.body, /kaboom/);
+      assert.match(logs.join('\n'), /kaboom secret/);
+    });
+  });
+
+  describe('settings', () => {
+    it('gives a new browser an HttpOnly, SameSite=Lax cookie, Secure only over HTTPS', async () => {
+      const plain = await get(settingsPage);
+      assert.equal(plain.status, 200);
+      assert.deepEqual(checkHtml(plain.body), []);
+      const cookie = plain.headers['set-cookie'][0];
+      assert.match(cookie, /^tailroom_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+      const secure = await get(settingsPage, '', { HTTP_X_FORWARDED_PROTO: 'https' });
+      assert.match(secure.headers['set-cookie'][0], /; Secure/);
+      assert.match(plain.headers['cache-control'][0], /no-store/);
+      assert.match(plain.headers['content-security-policy'][0], /frame-ancestors 'none'/);
+      assert.deepEqual(plain.headers['x-content-type-options'], ['nosniff']);
+    });
+
+    it('saves name and colour with the right CSRF token and refuses without it', async () => {
+      const id = newSessionId();
+      const cookie = `tailroom_session=${id}`;
+      const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
+      assert.equal(page.headers['set-cookie'], undefined, 'an existing cookie is kept');
+      const token = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+      assert.equal(token, csrfToken(id, undefined));
+
+      const forged = await post(settingsPage, 'name=mallory&color=%23000000&csrf=wrong', { HTTP_COOKIE: cookie });
+      assert.equal(forged.status, 403);
+      const none = await post(settingsPage, `name=mallory&color=%23000000&csrf=${token}`);
+      assert.equal(none.status, 403, 'no cookie, no save');
+      assert.equal(readSession(d(), id), undefined);
+
+      const bad = await post(settingsPage, `name=a%20b&color=nope&csrf=${token}`, { HTTP_COOKIE: cookie });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(checkHtml(bad.body), []);
+      assert.equal(readSession(d(), id), undefined);
+
+      const ok = await post(settingsPage, `name=alice&color=teal&csrf=${token}`, { HTTP_COOKIE: cookie });
+      assert.equal(ok.status, 303);
+      assert.equal(ok.headers.location[0], 'settings?saved=1');
+      const s = readSession(d(), id)!;
+      assert.equal(s.name, 'alice');
+      assert.equal(s.color, '#008080');
+      assert.equal(s.csrf, token);
+      const again = await get(settingsPage, 'saved=1', { HTTP_COOKIE: cookie });
+      assert.match(again.body, /value="alice"/);
+      assert.match(again.body, /Saved/);
+    });
+
+    it('keeps a stored token: a token derived for another session fails', async () => {
+      const id = newSessionId();
+      writeSession(d(), id, { name: 'bob', color: '#000000', created: '', seen: '', csrf: 'stored-token-value' });
+      const r = await post(settingsPage, `name=bob2&color=%23000000&csrf=${csrfToken(id, undefined)}`, { HTTP_COOKIE: `tailroom_session=${id}` });
+      assert.equal(r.status, 403);
+      const ok = await post(settingsPage, 'name=bob2&color=%23000000&csrf=stored-token-value', { HTTP_COOKIE: `tailroom_session=${id}` });
+      assert.equal(ok.status, 303);
+    });
+  });
+
+  describe('trusted-header login', () => {
+    beforeEach(() => {
+      cfg.server.trusted_user_header = 'X-Remote-User';
+    });
+
+    it('takes the name from the header on loopback only, and only a valid one', () => {
+      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), 'carol');
+      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: '../x', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '192.0.2.7' }), undefined);
+      cfg.server.host = '0.0.0.0';
+      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      cfg.server.host = '127.0.0.1';
+      cfg.server.trusted_user_header = '';
+      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+    });
+
+    it('shows the name read-only in settings and saves it whatever the form says', async () => {
+      const id = newSessionId();
+      const env = { HTTP_COOKIE: `tailroom_session=${id}`, HTTP_X_REMOTE_USER: 'carol' };
+      const page = await get(settingsPage, '', env);
+      assert.match(page.body, /id="name" name="name" value="carol" readonly/);
+      const token = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+      const r = await post(settingsPage, `name=mallory&color=%23123456&csrf=${token}`, env);
+      assert.equal(r.status, 303);
+      assert.equal(readSession(d(), id)!.name, 'carol');
+      assert.ok(existsSync(join(root, 'sessions', id)));
+      assert.match(JSON.parse(readFileSync(join(root, 'sessions', id), 'utf8')).color, /#123456/);
+    });
+  });
+
+  describe('the chat page', () => {
+    it('renders the room shell in the shared layout, and refuses a bad room', async () => {
+      const r = await get(chatPage, 'room=lobby', { HTTP_HOST: 'chat.example:8089' });
+      assert.equal(r.status, 200);
+      assert.deepEqual(checkHtml(r.body), []);
+      assert.match(r.body, /ws:\/\/chat\.example:8089\/lobby/);
+      assert.match(r.headers['content-security-policy'][0], /script-src 'self'/);
+      assert.equal((await get(chatPage, 'room=a%2Fb')).status, 400);
+      assert.equal((await get(chatPage, '')).status, 400);
+    });
+  });
+});
