@@ -2,7 +2,7 @@
 // request in environment variables and a POST body on stdin. Whatever happens, the
 // browser gets a page, and a stack trace goes only to stderr (websocketd's log).
 
-import { readSync, writeSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Config, loadConfig } from '../config.js';
 import { dataDir } from '../datadir.js';
@@ -28,6 +28,32 @@ export function readStdin(length: number, fd = 0): Buffer {
   return buf.subarray(0, got);
 }
 
+/** What a page takes from the environment websocketd was started with. */
+const INHERITED = ['TAILROOM_CONF', 'TAILROOM_SET', 'TZ'];
+
+/**
+ * websocketd 0.4.1 gives a CGI program the request variables and nothing else: not even
+ * what --passenv names (that reaches WebSocket handlers only). The settings `tailroom
+ * start` gave websocketd (config path, CLI overrides, TZ) are read from websocketd's own
+ * environment, the parent's /proc/<pid>/environ, unless they are already set.
+ */
+export function inheritSettings(env: CgiEnv, ppid = process.ppid): CgiEnv {
+  if (INHERITED.some((k) => env[k] !== undefined)) return env;
+  let block: string;
+  try {
+    block = readFileSync(`/proc/${ppid}/environ`, 'utf8');
+  } catch {
+    return env;
+  }
+  const out: CgiEnv = { ...env };
+  for (const entry of block.split('\0')) {
+    const eq = entry.indexOf('=');
+    const key = entry.slice(0, eq);
+    if (eq > 0 && INHERITED.includes(key)) out[key] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
 export interface RunOptions {
   env: CgiEnv;
   readBody?: (length: number) => Buffer;
@@ -45,7 +71,10 @@ export async function respond(handler: PageHandler, opts: RunOptions): Promise<s
     let cfg = opts.config;
     if (!cfg) {
       try {
-        cfg = loadConfig({ env: opts.env, root: resolve(dirname(process.argv[1] ?? '.'), '..', '..') });
+        const env = inheritSettings(opts.env);
+        // Dates on pages are in the server's zone: assigning TZ resets Node's zone cache.
+        if (env.TZ !== undefined && process.env.TZ === undefined) process.env.TZ = env.TZ;
+        cfg = loadConfig({ env, root: resolve(dirname(process.argv[1] ?? '.'), '..', '..') });
       } catch (e) {
         log(`tailroom page: ${(e as Error).message}`);
         return serializeResponse(errorPage(500, 'The server is misconfigured. It has been logged.'));

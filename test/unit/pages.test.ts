@@ -9,7 +9,7 @@ import { trustedUserName } from '../../src/identity.js';
 import type { RoomEvent } from '../../src/protocol.js';
 import { newSessionId, readSession, writeSession } from '../../src/sessions.js';
 import { type Cursor, formatCursor, linesBackward, listArchive, listSegments, parseCursor, parseSegmentName, readPage } from '../../src/pages/archive.js';
-import { respond } from '../../src/pages/cgi.js';
+import { inheritSettings, respond } from '../../src/pages/cgi.js';
 import { chatPage } from '../../src/pages/chat.js';
 import { historyPage } from '../../src/pages/history.js';
 import { HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../src/pages/http.js';
@@ -441,6 +441,21 @@ describe('pages', () => {
       assert.equal(readSession(d(), id)!.name, 'carol');
       assert.ok(existsSync(join(root, 'sessions', id)));
       assert.match(JSON.parse(readFileSync(join(root, 'sessions', id), 'utf8')).color, /#123456/);
+    });
+  });
+
+  describe('running as CGI', () => {
+    it('takes the config path, overrides and TZ from the environment websocketd was started with', async () => {
+      const { spawn } = await import('node:child_process');
+      const parent = spawn('sleep', ['30'], { env: { TAILROOM_SET: '{"server.port":"9"}', TAILROOM_CONF: '/etc/x.ini', TZ: 'UTC', OTHER: 'no' } });
+      try {
+        await new Promise((r) => parent.once('spawn', r));
+        const env = inheritSettings({ QUERY_STRING: '' }, parent.pid);
+        assert.deepEqual(env, { QUERY_STRING: '', TAILROOM_SET: '{"server.port":"9"}', TAILROOM_CONF: '/etc/x.ini', TZ: 'UTC' });
+        assert.deepEqual(inheritSettings({ TAILROOM_CONF: '/mine.ini' }, parent.pid), { TAILROOM_CONF: '/mine.ini' }, 'set ones win');
+      } finally {
+        parent.kill();
+      }
     });
   });
 
