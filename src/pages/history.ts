@@ -10,7 +10,7 @@ import { type HistoryPage, type Segment, formatCursor, isEmptySegment, listArchi
 import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from './format.js';
 import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param } from './http.js';
 import { page } from './layout.js';
-import { roomHref } from './rooms.js';
+import { ROOMS_PER_PAGE, roomHref } from './rooms.js';
 import { MAX_QUERY_CHARS, compileSearch, highlight, type TextPart } from './search.js';
 
 function href(params: Record<string, string | undefined>): string {
@@ -27,11 +27,18 @@ function segmentSize(s: Segment): string {
 
 function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
   const me = identify(cfg, d, req.cookie, req.env);
-  const rooms = [...listArchive(d)]
+  const pageParam = param(req.query, 'page') ?? '1';
+  if (!/^[1-9]\d{0,5}$/.test(pageParam)) throw new HttpError(400, 'The page number (?page=) must be a whole number from 1.');
+  const all = [...listArchive(d)]
     .map(([room, segments]) => ({ room, segments: segments.filter((s) => !isEmptySegment(s)) }))
     .filter((r) => r.segments.length > 0)
     .map((r) => ({ ...r, newest: Math.max(...r.segments.map((s) => s.mtimeMs)) }))
-    .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1))
+    .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1));
+  const pages = Math.max(1, Math.ceil(all.length / ROOMS_PER_PAGE));
+  const pageNo = Number(pageParam);
+  if (pageNo > pages) throw new HttpError(404, `There are only ${pages} pages of rooms.`);
+  const rooms = all
+    .slice((pageNo - 1) * ROOMS_PER_PAGE, pageNo * ROOMS_PER_PAGE)
     .map((r) => ({
       room: r.room,
       href: href({ room: r.room }),
@@ -45,7 +52,13 @@ function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
         current: !s.rotated,
       })),
     }));
-  return page('history-index', { rooms }, { title: 'History', page: 'history-index', current: 'history', user: me });
+  const view = {
+    rooms,
+    summary: pages > 1 ? `${plural(all.length, 'room')} · page ${pageNo} of ${pages}` : undefined,
+    prevHref: pageNo > 1 ? `history?page=${pageNo - 1}` : undefined,
+    nextHref: pageNo < pages ? `history?page=${pageNo + 1}` : undefined,
+  };
+  return page('history-index', view, { title: 'History', page: 'history-index', current: 'history', user: me });
 }
 
 // ---- one room -------------------------------------------------------------------------

@@ -255,6 +255,29 @@ describe('pages', () => {
       assert.doesNotMatch((await get(roomsPage)).body, />new</);
     });
 
+    it('pages through many rooms, the most recently active first, and refuses a bad page number', async () => {
+      const { utimesSync } = await import('node:fs');
+      for (let i = 0; i < 150; i++) {
+        writeLog(`r${i}.log`, [msg('a', 'x')]);
+        utimesSync(join(root, 'rooms', `r${i}.log`), 1000 + i, 1000 + i);
+      }
+      const first = await get(roomsPage);
+      const count = (body: string) => (body.match(/<li class="room">/g) ?? []).length;
+      assert.equal(count(first.body), 100);
+      assert.match(first.body, /<h2><a href="chat\?room&#x3D;r149">r149<\/a>/, 'newest first after the configured room');
+      assert.match(first.body, /href="rooms\?page&#x3D;2"/);
+      const second = await get(roomsPage, 'page=2');
+      assert.equal(count(second.body), 51); // lobby (configured) is on page 1
+      assert.match(second.body, />r0</);
+      assert.deepEqual(checkHtml(second.body), []);
+      assert.equal((await get(roomsPage, 'page=3')).status, 404);
+      assert.equal((await get(roomsPage, 'page=0')).status, 400);
+      assert.equal((await get(roomsPage, 'page=..%2F')).status, 400);
+      const index = await get(historyPage, 'page=2');
+      assert.equal(index.status, 200);
+      assert.equal((index.body.match(/<section class="archive">/g) ?? []).length, 50);
+    });
+
     it('enters a valid room by redirect and explains an invalid name, escaped', async () => {
       const ok = await get(roomsPage, 'enter=caf%C3%A9%20talk');
       assert.equal(ok.status, 303);
