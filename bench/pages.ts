@@ -2,9 +2,9 @@
 // the figures include process start. A temp data dir gets 1,000 rooms (some with people)
 // and one 1 GB log; the dir is deleted afterwards.
 //   node --import tsx bench/pages.ts [--requests 200] [--gb 1] [--keep]
-// Needs a build (npm run build); `npm run bench:pages` builds first.
+// Needs a build (npm run build); `npm run bench:pages` sets up and builds first.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
@@ -150,6 +150,14 @@ async function main(): Promise<void> {
       process.stderr.write(rows.at(-1) + '\n');
     }
     agent.destroy();
+    const starts: number[] = [];
+    for (let i = 0; i < Math.min(REQUESTS, 50); i++) {
+      const t = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0']);
+      starts.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    starts.sort((a, b) => a - b);
+    rows.push(`| reference: \`node -e 0\` alone, no websocketd | ${starts.length} | ${pct(starts, 50).toFixed(0)} ms | ${pct(starts, 99).toFixed(0)} ms | |`);
     console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average at start ${loadavg()[0].toFixed(2)}\n`);
     console.log('| page | requests | p50 | p99 | size |\n|---|---|---|---|---|');
     console.log(rows.join('\n'));
