@@ -96,7 +96,8 @@ export function htmlResponse(body: string, opts: HtmlOptions = {}): PageResponse
     status: opts.status ?? 200,
     headers: {
       'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': opts.cache ?? 'no-cache',
+      // The header names who you are: never from a shared cache, always revalidated.
+      'Cache-Control': opts.cache ?? 'private, no-cache',
       ...securityHeaders(opts.csp),
       ...opts.headers,
     },
