@@ -17,7 +17,7 @@ CLIENT_PIDS=()
 # stopped; everything it receives goes to $DATA/NAME.out. Returns once welcomed.
 present() {
   local name=$1 secs=${2:-15}
-  ws "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null &
+  ws "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null 3>&- &
   CLIENT_PIDS+=($!)
   wait_until grep -qs '"type":"welcome"' "$DATA/$name.out"
 }

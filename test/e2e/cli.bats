@@ -1,0 +1,228 @@
+#!/usr/bin/env bats
+# The admin CLI's verbs against a temp data dir served by a live websocketd.
+
+setup() {
+  load helpers
+  load named
+}
+
+teardown() {
+  stop_clients
+  if [[ -n "${DATA:-}" ]]; then cleanup_server; fi
+}
+
+tailroom() { node "$ROOT/dist/tailroom.mjs" "$@"; }
+# admin VERB ARGS...: a verb on this test's data dir.
+admin() { tailroom "$@" --data-dir "$DATA"; }
+
+# event TYPE TEXT [TIME]: one stored event line, as a handler would have written it.
+event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","color":"#000000","text":"%s"}\n' "$RANDOM" "${3:-2026-11-19T10:00:00.000Z}" "$1" "$2"; }
+
+@test "--help lists every verb; a wrong command line exits 2" {
+  run tailroom --help
+  assert_success
+  for verb in start rooms who tail history announce kick prune config connect; do assert_output --partial "tailroom $verb"; done
+  run tailroom kick --help
+  assert_success
+  assert_output --partial '--reason'
+  run tailroom frobnicate
+  assert_failure 2
+  run tailroom who
+  assert_failure 2
+  assert_output --partial 'Not enough non-option arguments'
+  run tailroom who ../../etc --data-dir /tmp
+  assert_failure 2
+  assert_output --partial 'bad room name'
+}
+
+@test "rooms lists rooms with their people and sizes; who lists a room's presence" {
+  start_server
+  present bob
+  event msg 'rotated away' >"$DATA/rooms/lobby.log-20261120"
+  touch "$DATA/rooms/empty.log"
+  run admin rooms
+  assert_success
+  assert_line --regexp '^ROOM +PEOPLE +LOG +ROTATED +WHO$'
+  assert_line --regexp '^lobby +1 +[0-9.]+K? +[0-9.]+K? in 1 +bob$'
+  assert_line --regexp '^empty +0 +0 +-'
+  run admin rooms --json
+  assert_output --partial '{"room":"lobby","description":"Where everyone starts","users":["bob"]'
+  run admin who lobby
+  assert_success
+  pid=$(handler_pids | head -1)
+  assert_line --regexp "^bob +#[0-9a-f]{6} +$pid +$(hostname) +20[0-9-]+T"
+  run admin who nowhere
+  assert_failure 1
+  assert_output --partial 'no room called nowhere'
+  [ ! -e "$DATA/rooms/nowhere.log" ]
+}
+
+@test "tail prints the last events as the original's lines; -f follows new ones" {
+  start_server
+  run as alice --send 'first words' --send '/me nods' --send '/dice 1 6' --wait '"type":"roll"'
+  wait_until logged '"type":"leave","from":"alice"'
+  run admin tail lobby -n 4
+  assert_success
+  assert_line --index 3 --regexp '^\[[0-9:]{8}\] <-- alice left \(closed\)$'
+  assert_line --index 0 --regexp '^\[[0-9:]{8}\] alice> first words$'
+  assert_line --index 1 --regexp '^\[[0-9:]{8}\] \* alice nods$'
+  assert_line --index 2 --regexp '^\[[0-9:]{8}\] \*\*\* alice rolls 1d6: [1-6] = [1-6]$'
+  run admin tail lobby -n 1 --json
+  assert_output --regexp '^\{"id":"[^"]+","t":"[^"]+","type":"leave","from":"alice"'
+  node "$ROOT/dist/tailroom.mjs" tail lobby -n 0 -f --data-dir "$DATA" >"$DATA/tail.out" 2>&1 3>&- &
+  tailer=$!
+  CLIENT_PIDS+=("$tailer")
+  sleep 0.5
+  run as bob --send 'while you watch' --wait '"text":"while you watch"'
+  wait_until grep -q 'bob> while you watch' "$DATA/tail.out"
+  never grep -q 'first words' "$DATA/tail.out"
+  kill -TERM "$tailer"
+  wait "$tailer"
+}
+
+@test "history reads every segment, rotated and gzipped, oldest first" {
+  start_server
+  event msg 'day 18' 2026-11-18T09:00:00.000Z | gzip >"$DATA/rooms/lobby.log-20261118.gz"
+  { event msg 'day 19 a' 2026-11-19T09:00:00.000Z; event msg 'day 19 b' 2026-11-19T10:00:00.000Z; } | gzip >"$DATA/rooms/lobby.log-20261119.gz"
+  event msg 'day 20' 2026-11-20T09:00:00.000Z >"$DATA/rooms/lobby.log-20261120"
+  event msg 'another room' >"$DATA/rooms/lobby.log-20261120.log"
+  run as alice --send 'today' --wait '"text":"today"'
+  run admin history lobby
+  assert_success
+  [ "$(grep -o 'old> [a-z0-9 ]*\|alice> today' <<<"$output" | tr '\n' '|')" = 'old> day 18|old> day 19 a|old> day 19 b|old> day 20|alice> today|' ]
+  refute_output --partial 'another room'
+  run admin history lobby --json
+  [ "$(grep -c '^{"id"' <<<"$output")" -eq "$(( 4 + $(wc -l <"$DATA/rooms/lobby.log") ))" ]
+  run bash -c "node '$ROOT/dist/tailroom.mjs' history lobby --data-dir '$DATA' | head -1"
+  assert_success
+  assert_output --partial 'day 18'
+}
+
+@test "announce reaches everyone and the history; --to reaches one inbox only" {
+  start_server
+  present bob
+  present carol
+  run admin announce lobby Maintenance at noon
+  assert_success
+  wait_until grep -q '"type":"announce","text":"Maintenance at noon"' "$DATA/bob.out"
+  wait_until grep -q 'Maintenance at noon' "$DATA/carol.out"
+  logged '"type":"announce","text":"Maintenance at noon"'
+  run admin announce lobby --to bob only for bob
+  assert_success
+  wait_until grep -q '"type":"info","text":"only for bob"' "$DATA/bob.out"
+  sleep 0.3
+  never grep -q 'only for bob' "$DATA/carol.out"
+  never logged 'only for bob'
+  run admin announce lobby --to zed hello
+  assert_failure 1
+  assert_output --partial 'nobody called zed'
+  run admin announce nowhere hello
+  assert_failure 1
+  [ ! -e "$DATA/rooms/nowhere.log" ]
+}
+
+@test "kick: a live handler tells its browser, logs one leave (kicked) and goes" {
+  start_server
+  present bob
+  run admin kick lobby bob --reason 'too loud'
+  assert_success
+  assert_output 'kicked bob from lobby'
+  wait_until grep -q '"type":"error","code":"forbidden","message":"kicked: too loud"' "$DATA/bob.out"
+  [ ! -e "$DATA/users/lobby/bob" ]
+  [ "$(log_lines | grep -c '"type":"leave","from":"bob"')" -eq 1 ]
+  logged '"type":"leave","from":"bob","color"'
+  log_lines | grep '"type":"leave","from":"bob"' | grep -q '"reason":"kicked"'
+  run admin kick lobby bob
+  assert_failure 1
+  assert_output --partial 'nobody called bob'
+}
+
+@test "kick: a dead handler's presence is reaped with one leave (kicked)" {
+  start_server
+  present bob
+  pid=$(handler_pids | head -1)
+  [ -n "$pid" ]
+  kill -9 "$pid"
+  run admin kick lobby bob
+  assert_success
+  assert_output --partial 'no longer connected'
+  [ ! -e "$DATA/users/lobby/bob" ]
+  [ "$(log_lines | grep -c '"type":"leave","from":"bob"')" -eq 1 ]
+  log_lines | grep '"type":"leave","from":"bob"' | grep -q '"reason":"kicked"'
+}
+
+@test "kick: a handler that does not answer is removed by force, and its leave is logged once" {
+  start_server
+  present bob
+  pid=$(handler_pids | head -1)
+  [ -n "$pid" ]
+  kill -STOP "$pid"
+  run admin kick lobby bob --wait 1
+  kill -CONT "$pid"
+  assert_success
+  assert_output --partial 'did not answer in 1 s'
+  [ ! -e "$DATA/users/lobby/bob" ]
+  # Woken, the handler finds its presence gone and the leave already there: it just goes.
+  wait_until bash -c "! kill -0 $pid 2>/dev/null"
+  [ "$(log_lines | grep -c '"type":"leave","from":"bob"')" -eq 1 ]
+  log_lines | grep '"type":"leave","from":"bob"' | grep -q '"reason":"kicked"'
+}
+
+@test "prune reaps dead presences (one leave each) and removes sessions unused for --days" {
+  start_server
+  present bob
+  kill -9 "$(handler_pids | head -1)"
+  old=$(printf 'o%.0s' $(seq 43))
+  printf '{"name":"old","color":"","created":"2020-01-01T00:00:00Z","seen":"2020-01-01T00:00:00Z"}\n' >"$DATA/sessions/$old"
+  fresh=$(session fresh | cut -d= -f2)
+  run admin prune --days 30 --dry-run
+  assert_success
+  assert_output --partial 'would remove 1 session(s)'
+  [ -e "$DATA/sessions/$old" ] && [ -e "$DATA/users/lobby/bob" ]
+  run admin prune --days 30
+  assert_success
+  assert_output --partial 'reaped 1 stale presence(s); removed 1 session(s)'
+  [ ! -e "$DATA/sessions/$old" ]
+  [ -e "$DATA/sessions/$fresh" ]
+  [ ! -e "$DATA/users/lobby/bob" ]
+  [ "$(log_lines | grep -c '"type":"leave","from":"bob".*"reason":"lost"')" -eq 1 ]
+  run admin prune --days -1
+  assert_failure 2
+}
+
+@test "config prints every effective setting and where it came from" {
+  DATA=$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom.XXXXXX")
+  printf '[chat]\nhistory_on_join = 50\n[rooms]\ncafe = Coffee\n' >"$DATA/chat.ini"
+  run tailroom config --config "$DATA/chat.ini" --set chat.rate_per_sec=9
+  assert_success
+  assert_line --regexp "^chat\.history_on_join = 50 +# $DATA/chat\.ini$"
+  assert_line --regexp '^chat\.rate_per_sec = 9 +# override$'
+  assert_line --regexp '^server\.port = 8089 +# default$'
+  assert_line 'rooms.cafe = Coffee'
+  run tailroom config --config "$DATA/chat.ini" -n
+  refute_output --partial 'server.port'
+  assert_output --partial 'chat.history_on_join = 50'
+  run tailroom config --config "$DATA/chat.ini" --set chat.nonsense=1
+  assert_failure 2
+  assert_output --partial 'unknown setting'
+}
+
+@test "connect: a terminal client types lines into the room and prints what it says" {
+  start_server
+  present bob
+  run bash -c "printf 'hello from the terminal\n/who\n/msg bob psst\n' | node '$ROOT/dist/tailroom.mjs' connect lobby --name admin --port $PORT --data-dir '$DATA'"
+  assert_success
+  assert_line --index 0 '*** welcome to lobby, admin. Here: admin, bob'
+  assert_line --regexp '^\[[0-9:]{8}\] admin> hello from the terminal$'
+  assert_line '*** in lobby (2): admin, bob'
+  assert_line --regexp '^\[[0-9:]{8}\] admin -> bob: psst$'
+  wait_until grep -q '"from":"admin".*"text":"hello from the terminal"' "$DATA/bob.out"
+  grep -q '"type":"whisper","from":"admin","to":"bob","text":"psst"' "$DATA/bob.out"
+  wait_until logged '"type":"leave","from":"admin"'
+  run bash -c "node '$ROOT/dist/tailroom.mjs' connect '$URL/lobby?format=text' </dev/null"
+  assert_success
+  assert_output --partial 'admin> hello from the terminal'
+  run bash -c "node '$ROOT/dist/tailroom.mjs' connect lobby --port $(free_port) </dev/null"
+  assert_failure 1
+  assert_output --partial 'cannot connect'
+}
