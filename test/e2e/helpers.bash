@@ -46,7 +46,8 @@ ws() { node "$ROOT/test/helpers/ws.mjs" "$@"; }
 # handler_pids: pids of room handlers serving this test's data dir
 handler_pids() {
   local p
-  for p in $(pgrep -f 'dist/room.cjs' || true); do
+  for p in $(pgrep -f "dist/room.cjs" || true); do
+    [[ "$(cat /proc/$p/comm 2>/dev/null)" == node ]] || continue
     tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -q "$DATA" && echo "$p"
   done
   return 0

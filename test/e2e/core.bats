@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# The core chat through the real websocketd: welcome, replay, live events, presence.
+
+setup() {
+  load helpers
+  start_server
+}
+
+teardown() {
+  cleanup_server
+}
+
+@test "two clients chat: welcome first, then each sees the other's message" {
+  ws "$URL/lobby" --out "$DATA/a.out" --wait '"type":"welcome"' --wait '"text":"from b"' --send '{"type":"msg","text":"from a"}' --wait '"text":"from a"' &
+  a=$!
+  wait_until grep -q welcome "$DATA/a.out"
+  run ws "$URL/lobby" --wait '"type":"welcome"' --send 'from b' --wait '"text":"from a"'
+  assert_success
+  wait "$a"
+  head -1 "$DATA/a.out" | grep -q '"type":"welcome"'
+  grep -q '"type":"msg".*"from":"Anonymous1".*"text":"from b"' "$DATA/a.out"
+  # The message is in the room's log, as JSON Lines anyone can read.
+  log_lines | grep -q '"text":"from a"'
+  log_lines | grep -q '"text":"from b"'
+}
+
+@test "a newcomer gets the last 20 events replayed, marked as history" {
+  for i in $(seq 1 25); do printf '{"id":"0000000%02d-t-%d","t":"2026-11-20T10:00:00.000Z","type":"msg","from":"x","color":"#000000","text":"old %d"}\n' "$i" "$i" "$i"; done > "$DATA/rooms/lobby.log"
+  run ws "$URL/lobby" --wait '"type":"welcome"' --sleep 300
+  assert_success
+  [ "$(grep -c '"replay":true' <<<"$output")" -eq 20 ]
+  refute_output --partial '"text":"old 5"'
+  assert_output --partial '"text":"old 25"'
+  # Its own join is the last replayed line; nothing replayed is repeated live.
+  [ "$(grep -c '"text":"old 25"' <<<"$output")" -eq 1 ]
+}
+
+@test "taken names are numbered: three Anonymous chatters get three names" {
+  ws "$URL/lobby" --sleep 5000 >"$DATA/1.out" &
+  p1=$!
+  ws "$URL/lobby" --sleep 5000 >"$DATA/2.out" &
+  p2=$!
+  wait_until grep -q welcome "$DATA/1.out"
+  wait_until grep -q welcome "$DATA/2.out"
+  run ws "$URL/lobby" --wait welcome
+  kill "$p1" "$p2" 2>/dev/null || true
+  wait "$p1" "$p2" 2>/dev/null || true
+  names=$(cat "$DATA/1.out" "$DATA/2.out" <(echo "$output") | grep '"type":"welcome"' | grep -o '"you":{"name":"[^"]*"' | sort -u | wc -l)
+  [ "$names" -eq 3 ]
+}
+
+@test "?since=<id> replays exactly the events after that id" {
+  run ws "$URL/lobby" --wait welcome --send one --wait '"text":"one"'
+  since=$(log_lines | grep '"text":"one"' | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
+  run ws "$URL/lobby" --wait welcome --send two --send three --wait '"text":"three"'
+  run ws "$URL/lobby?since=$since" --wait welcome --sleep 300
+  assert_success
+  refute_output --partial '"text":"one"'
+  [ "$(grep -c '"text":"two".*"replay":true' <<<"$output")" -eq 1 ]
+  [ "$(grep -c '"text":"three".*"replay":true' <<<"$output")" -eq 1 ]
+}
+
+@test "?format=text gives the original's human-readable lines" {
+  run ws "$URL/lobby?format=text" --wait welcome --send 'plain words' --wait 'Anonymous> plain words'
+  assert_success
+  assert_output --regexp '\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] Anonymous> plain words'
+  refute_output --partial '{"'
+}
+
+@test "users list on every presence change, and ping answers pong" {
+  ws "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"type":"users".*Anonymous1' --wait '"type":"users","users":\[\{"name":"Anonymous"' --send '{"type":"ping"}' --wait '"type":"pong"' &
+  a=$!
+  wait_until grep -q welcome "$DATA/a.out"
+  run ws "$URL/lobby" --wait welcome --sleep 200
+  assert_success
+  wait "$a"
+}
+
+@test "bad input gets an error code and the connection stays usable" {
+  run ws "$URL/lobby" --wait welcome \
+    --send '{"type":"msg","text":' --wait '"code":"bad_json"' \
+    --send '{"type":"teleport"}' --wait '"code":"bad_request"' \
+    --send "$(head -c 5000 /dev/zero | tr '\0' x)" --wait '"code":"too_long"' \
+    --send '/frobnicate' --wait '"code":"unknown_command"' \
+    --send 'still here' --wait '"text":"still here"'
+  assert_success
+  ! log_lines | grep -q 'xxxxx'
+  ! log_lines | grep -q frobnicate
+}
+
+@test "a flood is rate limited, not logged, and the connection survives" {
+  args=()
+  for i in $(seq 1 30); do args+=(--send "flood $i"); done
+  run ws "$URL/lobby" --wait welcome "${args[@]}" --wait '"code":"rate_limited"' --sleep 2100 --send 'after the flood' --wait '"text":"after the flood"'
+  assert_success
+  n=$(log_lines | grep -c '"text":"flood ' || true)
+  [ "$n" -ge 10 ] && [ "$n" -lt 30 ]
+}
+
+@test "a bad room name is refused and no file is touched" {
+  for room in '%2e%2e' '.hidden' 'a%5Cb' 'a%01b' 'a%7Cb' "$(printf 'x%.0s' $(seq 1 70))"; do
+    run ws "$URL/$room" --wait '"type":"error"'
+    assert_output --partial '"code":"bad_request"'
+    refute_output --partial welcome
+  done
+  # A NUL never reaches us: websocketd itself refuses to put it in the environment.
+  run ws "$URL/%00" --wait welcome
+  assert_failure
+  refute_output --partial '"type":"welcome"'
+  [ -z "$(ls "$DATA/rooms")" ]
+  [ -z "$(ls "$DATA/users")" ]
+}
+
+@test "stdin EOF, SIGTERM, SIGINT and SIGHUP each log exactly one leave and remove the presence" {
+  run ws "$URL/lobby" --wait welcome
+  for sig in TERM INT HUP; do
+    ws "$URL/lobby" --out "$DATA/$sig.out" --sleep 10000 >/dev/null &
+    c=$!
+    wait_until grep -q welcome "$DATA/$sig.out"
+    pid=$(handler_pids | head -1)
+    [ -n "$pid" ]
+    kill -$sig "$pid"
+    wait_until bash -c "! kill -0 $pid 2>/dev/null"
+    kill "$c" 2>/dev/null || true
+    wait "$c" 2>/dev/null || true
+  done
+  wait_until bash -c "[ \$(grep -c '\"type\":\"leave\"' '$DATA/rooms/lobby.log') -eq 4 ]"
+  [ "$(log_lines | grep -c '"type":"join"')" -eq 4 ]
+  [ -z "$(ls "$DATA/users/lobby")" ]
+}
+
+@test "a handler killed with kill -9 is reaped by the next join: one leave, reason lost" {
+  ws "$URL/lobby" --out "$DATA/v.out" --sleep 10000 >/dev/null &
+  c=$!
+  wait_until grep -q welcome "$DATA/v.out"
+  pid=$(handler_pids | head -1)
+  kill -9 "$pid"
+  kill "$c" 2>/dev/null || true
+  wait "$c" 2>/dev/null || true
+  run ws "$URL/lobby" --wait welcome --sleep 200
+  assert_output --partial '"you":{"name":"Anonymous"'
+  [ "$(log_lines | grep -c '"type":"leave".*"reason":"lost"')" -eq 1 ]
+}
+
+@test "a handler killed with kill -9 is reaped within the stale timeout by those still there" {
+  ws "$URL/lobby" --out "$DATA/w.out" --sleep 20000 >/dev/null &
+  watcher=$!
+  wait_until grep -q welcome "$DATA/w.out"
+  ws "$URL/lobby" --out "$DATA/v.out" --sleep 20000 >/dev/null &
+  victim=$!
+  wait_until grep -q welcome "$DATA/v.out"
+  pid=$(handler_pids | tail -1)
+  kill -9 "$pid"
+  # presence_stale_ms is 3000 in these tests: the survivor reaps within about 2 x stale.
+  for i in $(seq 1 100); do grep -q '"type":"leave".*"reason":"lost"' "$DATA/w.out" && break; sleep 0.1; done
+  grep -q '"type":"leave".*"from":"Anonymous1".*"reason":"lost"' "$DATA/w.out"
+  kill "$watcher" "$victim" 2>/dev/null || true
+  wait "$watcher" "$victim" 2>/dev/null || true
+  [ "$(log_lines | grep -c '"reason":"lost"')" -eq 1 ]
+}
+
+@test "an admin's rm -r users/<room>/<name> disconnects that chatter" {
+  ws "$URL/lobby" --out "$DATA/bob.out" --sleep 10000 >/dev/null &
+  c=$!
+  wait_until grep -q welcome "$DATA/bob.out"
+  rm -r "$DATA/users/lobby/Anonymous"
+  wait_until grep -q '"code":"forbidden"' "$DATA/bob.out"
+  wait_until bash -c '[ -z "$(handler_pids)" ]'
+  kill "$c" 2>/dev/null || true
+  [ "$(log_lines | grep -c '"type":"leave".*"reason":"kicked"')" -eq 1 ]
+}
+
+@test "20 concurrent writers with 8 KB lines leave no torn or interleaved line" {
+  stop_server
+  start_server --set chat.max_message_bytes=16384 --set chat.rate_per_sec=0
+  pids=()
+  for w in $(seq 1 20); do
+    line=$(printf "w$w-%.0s" $(seq 1 2000) | head -c 8000)
+    sends=()
+    for i in 1 2 3 4 5; do sends+=(--send "$line#$i"); done
+    ws "$URL/lobby" --timeout 20000 --wait welcome "${sends[@]}" --wait "w$w-.*#5\"" >/dev/null &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  n=$(log_lines | grep -c '"type":"msg"')
+  [ "$n" -eq 100 ]
+  # Every line is whole JSON, and each message is one writer's bytes only.
+  log_lines | node -e '
+    const lines = require("fs").readFileSync(0, "utf8").trimEnd().split("\n");
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      if (e.type !== "msg") continue;
+      const tag = e.text.slice(0, e.text.indexOf("-") + 1);
+      if (!/^w\d+-$/.test(tag) || e.text.replace(/#\d$/, "") !== tag.repeat(2000).slice(0, 8000)) { console.error("mixed line", l.slice(0, 80)); process.exit(1); }
+    }'
+}
+
+@test "after stopping, no handler process is left" {
+  clients=
+  for i in 1 2 3; do ws "$URL/lobby" --sleep 30000 >/dev/null & clients="$clients $!"; done
+  wait_until bash -c "[ \$(ls '$DATA/users/lobby' | wc -l) -eq 3 ]"
+  [ "$(handler_pids | wc -l)" -eq 3 ]
+  stop_server
+  wait_until bash -c '[ -z "$(handler_pids)" ]'
+  [ -z "$(ls "$DATA/users/lobby")" ]
+  [ "$(log_lines | grep -c '"type":"leave"')" -eq 3 ]
+  for j in $clients; do kill "$j" 2>/dev/null || true; done
+}
