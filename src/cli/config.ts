@@ -3,7 +3,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { SETTINGS } from '../config.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
-import { formatTable } from './table.js';
+import { formatTable } from './output.js';
 
 interface ConfigArgs extends CommonArgs {
   changed?: boolean;

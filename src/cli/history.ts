@@ -8,7 +8,7 @@ import { logSegments, segmentLines } from '../segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
 import { renderLine } from './tail.js';
-import { exitQuietlyOnClosedStdout, writeOut } from './table.js';
+import { exitQuietlyOnClosedStdout, writeOut } from './output.js';
 
 interface HistoryArgs extends CommonArgs {
   room: string;

@@ -1,4 +1,5 @@
-// Plain-text output for admin verbs: aligned columns a person can read and awk can split.
+// What admin verbs print: aligned columns a person can read and awk can split, sizes as du -h
+// says them, and a stdout that may be a pipe closed early.
 
 /** Left-aligned columns separated by two spaces; the last column is not padded. */
 export function formatTable(rows: readonly (readonly string[])[]): string {

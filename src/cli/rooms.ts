@@ -2,12 +2,13 @@
 
 import { readdirSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Config } from '../config.js';
 import { dataDir } from '../datadir.js';
 import { listPresent } from '../presence.js';
 import { roomsWithLogs } from '../roomlog.js';
 import { logSegments } from '../segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
-import { formatTable, humanSize } from './table.js';
+import { formatTable, humanSize } from './output.js';
 
 interface RoomsArgs extends CommonArgs {
   json?: boolean;
@@ -24,7 +25,7 @@ export interface RoomSummary {
   rotatedSegments: number;
 }
 
-export function roomSummaries(cfg: ReturnType<typeof configFrom>['cfg']): RoomSummary[] {
+export function roomSummaries(cfg: Config): RoomSummary[] {
   const d = dataDir(cfg.dataDir);
   const names = new Set<string>([...roomsWithLogs(d), ...Object.keys(cfg.rooms)]);
   try {

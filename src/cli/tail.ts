@@ -7,7 +7,7 @@ import { formatText, parseEventLine } from '../protocol.js';
 import { logSize, recentLines } from '../roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg, UsageError } from './roomarg.js';
-import { exitQuietlyOnClosedStdout } from './table.js';
+import { exitQuietlyOnClosedStdout } from './output.js';
 
 interface TailArgs extends CommonArgs {
   room: string;

@@ -5,7 +5,7 @@ import { dataDir } from '../datadir.js';
 import { listPresent, readInfo } from '../presence.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
-import { formatTable } from './table.js';
+import { formatTable } from './output.js';
 
 interface WhoArgs extends CommonArgs {
   room: string;

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { connectUrl, renderFrame } from '../../src/cli/connect.js';
 import { pruneSessions } from '../../src/cli/prune.js';
 import { roomArg, UsageError } from '../../src/cli/roomarg.js';
-import { formatTable, humanSize } from '../../src/cli/table.js';
+import { formatTable, humanSize } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config.js';
 import { dataDir } from '../../src/datadir.js';
 import { logSegments, segmentLines } from '../../src/segments.js';
