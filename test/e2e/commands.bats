@@ -69,7 +69,7 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
 
 @test "/nick renames atomically: the others' lists follow, whispers reach the new name" {
   present bob
-  ws "$URL/lobby" --cookie "$(session alice)" --out "$DATA/alice.out" \
+  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session alice)" --out "$DATA/alice.out" \
     --wait welcome --send '/nick alicia' --wait '"type":"nick"' --wait '"type":"whisper".*"text":"to the new name"' --sleep 300 >/dev/null 3>&- &
   CLIENT_PIDS+=($!)
   wait_until grep -q '"type":"nick"' "$DATA/bob.out"

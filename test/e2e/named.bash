@@ -17,7 +17,8 @@ CLIENT_PIDS=()
 # stopped; everything it receives goes to $DATA/NAME.out. Returns once welcomed.
 present() {
   local name=$1 secs=${2:-15}
-  ws "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null 3>&- &
+  # node itself, not the ws function: $! must be the client's pid, for stop_clients.
+  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null 3>&- &
   CLIENT_PIDS+=($!)
   wait_until grep -qs '"type":"welcome"' "$DATA/$name.out"
 }

@@ -101,7 +101,7 @@ never_leaked() {
 
 @test "the inbox goes with the presence when its chatter leaves" {
   start_server
-  ws "$URL/lobby" --cookie "$(session bob)" --wait welcome --sleep 1500 >"$DATA/bob.out" 3>&- &
+  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session bob)" --wait welcome --sleep 1500 >"$DATA/bob.out" 3>&- &
   bob=$!
   CLIENT_PIDS+=("$bob")
   wait_until grep -qs welcome "$DATA/bob.out"
