@@ -38,6 +38,7 @@ export class Follower {
   private recheck: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
   private polling: boolean;
+  private onFallbackReady: (() => void) | undefined;
   private closed = false;
   private missingReported = false;
   /** The byte before `offset` is a newline we consumed ourselves. */
@@ -114,14 +115,20 @@ export class Follower {
     w.on('raw', (_event, file) => {
       if (typeof file !== 'string' || file === this.name || file === '') this.wake();
     });
-    w.on('all', () => this.wake());
+    // With inotify every change already arrives as a raw event; chokidar's own events
+    // would only repeat the work. The stat-polling watcher needs them.
+    if (this.polling) w.on('all', () => this.wake());
     w.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (!this.polling && (code === 'EMFILE' || code === 'ENOSPC' || code === 'ENFILE')) {
         this.fallBackToPolling(`inotify refused a watch (${code})`);
       }
     });
-    return new Promise((resolve) => w.once('ready', () => resolve()));
+    // If this watcher fails and we fall back to polling, the polling one's ready counts.
+    return new Promise((resolve) => {
+      w.once('ready', () => resolve());
+      this.onFallbackReady = resolve;
+    });
   }
 
   private fallBackToPolling(reason: string): void {
@@ -131,7 +138,11 @@ export class Follower {
     const old = this.watcher;
     this.watcher = undefined;
     void old?.close();
-    void this.startWatcher().then(() => this.drain());
+    const waiting = this.onFallbackReady;
+    void this.startWatcher().then(() => {
+      waiting?.();
+      this.drain();
+    });
   }
 
   private wake(): void {
