@@ -1,0 +1,111 @@
+// The audit trail: one line when a chatter joins and one when the connection ends, with
+// the client's address, so an admin can answer "who was connected from where, and when"
+// with grep. The line goes to server.audit_log, or to stderr, which websocketd copies to
+// its own log (journald under systemd).
+//
+// Behind a reverse proxy every connection comes from the proxy: the client's address is
+// in X-Forwarded-For, which anyone can also send. It is believed only as far as the hops
+// that appended to it are proxies the admin named (server.trusted_proxies).
+
+import { BlockList, isIP } from 'node:net';
+import { isAbsolute, join } from 'node:path';
+import type { Config } from './config.js';
+import type { CgiEnv } from './identity.js';
+import { appendLine } from './jsonl.js';
+
+/** How a connection began or ended: joined, then closed, kicked, lost or removed. */
+export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed';
+
+export interface AuditEntry {
+  time: Date;
+  addr: string;
+  room: string;
+  name: string;
+  outcome: AuditOutcome;
+  pid: number;
+}
+
+/** `::ffff:10.0.0.1` is 10.0.0.1; `[::1]:443` and `10.0.0.1:443` lose their port. */
+function bareAddress(raw: string): string | undefined {
+  let a = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
+  if (bracketed) a = bracketed[1];
+  else if (/^[\d.]+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
+  a = a.replace(/%.*$/, '').toLowerCase(); // an IPv6 zone says nothing about who it was
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a)) a = a.slice(7);
+  return isIP(a) ? a : undefined;
+}
+
+/** "127.0.0.1, ::1, 10.0.0.0/8" → a matcher; an entry that is no address is a config error. */
+export function trustedProxies(list: string): (addr: string) => boolean {
+  const block = new BlockList();
+  for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [host, bits] = raw.split('/');
+    const a = bareAddress(host);
+    if (!a) throw new Error(`server.trusted_proxies: "${raw}" is not an address or a CIDR range`);
+    const type = isIP(a) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) block.addAddress(a, type);
+    else block.addSubnet(a, Number(bits), type);
+  }
+  return (addr) => {
+    const a = bareAddress(addr);
+    return a !== undefined && block.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+  };
+}
+
+/**
+ * The client's address: REMOTE_ADDR, unless that is a trusted proxy; then the
+ * X-Forwarded-For entries from the right, skipping trusted proxies, up to the first one
+ * that is not (what the last trusted proxy saw). Entries left of it are the client's own
+ * claims and are never used.
+ */
+export function clientAddress(env: CgiEnv, trusted: (addr: string) => boolean): string {
+  const peer = bareAddress(env.REMOTE_ADDR ?? '') ?? 'unknown';
+  if (peer === 'unknown' || !trusted(peer)) return peer;
+  const hops = (env.HTTP_X_FORWARDED_FOR ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  let addr = peer;
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = bareAddress(hops[i]);
+    if (hop === undefined) break; // garbage in the header: stop at the last address we can vouch for
+    addr = hop;
+    if (!trusted(hop)) break;
+  }
+  return addr;
+}
+
+/** A value as it appears in the line: bare when plain, else JSON-quoted. */
+function field(value: string): string {
+  return /^[^\s"=\\]+$/u.test(value) ? value : JSON.stringify(value);
+}
+
+export function formatAudit(e: AuditEntry): string {
+  return `${e.time.toISOString()} tailroom-audit addr=${field(e.addr)} room=${field(e.room)} name=${field(e.name)} outcome=${e.outcome} pid=${e.pid}`;
+}
+
+/** Where the lines go: the configured file (relative = under the data dir), else stderr. */
+export function auditPath(cfg: Config): string | undefined {
+  const p = cfg.server.audit_log.trim();
+  if (p === '') return undefined;
+  return isAbsolute(p) ? p : join(cfg.dataDir, p);
+}
+
+/**
+ * Write one audit line for this connection. Never throws: a full disk or a bad setting
+ * must not cost anyone their chat, so a failure is reported on stderr instead.
+ */
+export function audit(cfg: Config, env: CgiEnv, room: string, name: string, outcome: AuditOutcome): void {
+  let line: string;
+  try {
+    line = formatAudit({ time: new Date(), addr: clientAddress(env, trustedProxies(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
+  } catch (e) {
+    process.stderr.write(`tailroom: audit: ${(e as Error).message}\n`);
+    return;
+  }
+  const path = auditPath(cfg);
+  if (path === undefined) {
+    process.stderr.write(line + '\n');
+    return;
+  }
+  // One O_APPEND write per line, as the room logs: many handlers share the file.
+  void appendLine(path, line, { mkdir: true }).catch((e: unknown) => process.stderr.write(`tailroom: audit: ${(e as Error).message}; ${line}\n`));
+}
