@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config.js';
+import { tlsFiles } from './tls.js';
 
 /** Environment variables a handler or page needs; websocketd passes nothing else. */
 export const PASSENV = ['TAILROOM_CONF', 'TAILROOM_SET', 'TZ', 'LANG', 'HOME', 'NODE_OPTIONS'];
@@ -25,7 +26,13 @@ export function websocketdPlan(cfg: Config, root: string, overrides: Record<stri
   if (existsSync(cgi)) args.push('--cgidir', cgi);
   args.push('--staticdir', join(root, 'htdocs'));
   if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
-  for (const o of cfg.server.origin.split(',').map((s) => s.trim()).filter(Boolean)) args.push('--origin', o);
+  // One --origin with the whole list: websocketd keeps only the last of repeated flags.
+  const origins = cfg.server.origin.split(',').map((s) => s.trim()).filter(Boolean);
+  if (origins.length) args.push('--origin', origins.join(','));
+  if (cfg.server.tls) {
+    const { cert, key } = tlsFiles(cfg);
+    args.push('--ssl', '--sslcert', cert, '--sslkey', key);
+  }
   args.push('--', process.execPath, ...HANDLER_NODE_FLAGS, join(root, 'dist', 'room.cjs'));
   const env = { ...process.env, TAILROOM_CONF: cfg.confPath, TAILROOM_SET: JSON.stringify(overrides) };
   return { bin, args, env };

@@ -10,6 +10,7 @@ import { reapRoom } from '../presence.js';
 import { readdirSync } from 'node:fs';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
+import { ensureTls } from '../tls.js';
 
 interface StartArgs extends CommonArgs {
   host?: string;
@@ -18,6 +19,9 @@ interface StartArgs extends CommonArgs {
   'shared-fs'?: boolean;
   'max-forks'?: number;
   origin?: string;
+  tls?: boolean;
+  'tls-cert'?: string;
+  'tls-key'?: string;
 }
 
 /** Presence left by processes that are gone (a crash, kill -9, a reboot): one leave each. */
@@ -45,7 +49,10 @@ export const start: CommandModule<object, StartArgs> = {
       .option('watch', { choices: ['inotify', 'poll'], describe: 'how handlers follow files (files.watch)' })
       .option('shared-fs', { type: 'boolean', describe: 'data dir on NFS/CephFS: lock appends (files.shared_fs)' })
       .option('max-forks', { type: 'number', describe: 'most processes at once (server.max_forks)' })
-      .option('origin', { type: 'string', describe: 'allowed browser origins (server.origin)' }) as Argv<StartArgs>,
+      .option('origin', { type: 'string', describe: 'allowed browser origins (server.origin)' })
+      .option('tls', { type: 'boolean', describe: 'HTTPS/WSS without a proxy; no cert = self-signed (server.tls)' })
+      .option('tls-cert', { type: 'string', describe: 'PEM certificate (server.tls_cert)' })
+      .option('tls-key', { type: 'string', describe: 'PEM private key (server.tls_key)' }) as Argv<StartArgs>,
   handler: async (args: ArgumentsCamelCase<StartArgs>) => {
     const { cfg, overrides } = configFrom(args, {
       'server.host': args.host,
@@ -54,6 +61,9 @@ export const start: CommandModule<object, StartArgs> = {
       'files.shared_fs': args['shared-fs'],
       'server.max_forks': args['max-forks'],
       'server.origin': args.origin,
+      'server.tls': args.tls,
+      'server.tls_cert': args['tls-cert'],
+      'server.tls_key': args['tls-key'],
     });
     const root = checkoutRoot();
     if (!existsSync(join(root, 'dist', 'room.cjs'))) throw new Error('dist/room.cjs is missing: run `npm run build` first');
@@ -62,6 +72,7 @@ export const start: CommandModule<object, StartArgs> = {
     const cleared = await clearStalePresence(d, cfg.chat.presence_stale_ms);
     if (cleared) process.stderr.write(`tailroom: cleared ${cleared} stale presence(s)\n`);
 
+    if (cfg.server.tls) ensureTls(cfg, (line) => process.stderr.write(line + '\n'));
     const plan = websocketdPlan(cfg, root, overrides);
     const ws = spawnWebsocketd(plan);
     let stopping = false;
@@ -98,7 +109,7 @@ export const start: CommandModule<object, StartArgs> = {
       process.stderr.write('tailroom: websocketd exited at start (is the port in use?)\n');
       process.exit(1);
     }
-    const base = cfg.server.public_url || `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${cfg.server.port}/`;
+    const base = cfg.server.public_url || `http${cfg.server.tls ? 's' : ''}://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${cfg.server.port}/`;
     process.stdout.write(`tailroom: chat at ${base}  (WebSocket: ${base.replace(/^http/, 'ws')}lobby)\ntailroom: data in ${cfg.dataDir}; Ctrl-C stops\n`);
     const code = await exited;
     if (!stopping) process.stderr.write(`tailroom: websocketd exited with ${code}\n`);
