@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { properLockfile } from './lockfile.js';
 
 /** Lines up to this size are appended with one O_APPEND write and no lock (see DESIGN.md §2). */
 export const UNLOCKED_APPEND_MAX = 4096;
@@ -63,7 +63,7 @@ export async function appendLine(path: string, line: string, opts: AppendOptions
       writeWhole(path, buf, mkdir);
       return;
     }
-    const release = await lockfile.lock(path, {
+    const release = await (await properLockfile()).lock(path, {
       realpath: false,
       stale: 10000,
       retries: { retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.3 },

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
+import { properLockfile } from './lockfile.js';
 import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
@@ -23,7 +23,6 @@ export interface PresenceInfo {
 
 /** Most numbered variants tried for one name (`bob`, `bob1`, … `bob999`). */
 const MAX_NUMBER = 999;
-const HOST = hostname();
 
 export interface PresenceOptions {
   /** Lock age after which the holder is presumed dead. */
@@ -134,7 +133,7 @@ export class Presence {
   private async claim(): Promise<void> {
     this.writeInfo();
     writeFileSync(this.inbox, '', { flag: 'a', mode: 0o600 });
-    this.release = await lockfile.lock(infoPath(this.d, this.room, this.name), {
+    this.release = await (await properLockfile()).lock(infoPath(this.d, this.room, this.name), {
       realpath: false,
       stale: this.opts.staleMs,
       update: Math.max(1000, Math.floor(this.opts.staleMs / 2)),
@@ -145,7 +144,7 @@ export class Presence {
   }
 
   private writeInfo(): void {
-    const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: HOST, since: new Date().toISOString() };
+    const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: hostname(), since: new Date().toISOString() };
     writeJsonAtomic(infoPath(this.d, this.room, this.name), info);
   }
 
@@ -244,12 +243,12 @@ export async function reapIfDead(
   const dir = presenceDir(d, room, name);
   const info = readInfo(d, room, name);
   let dead = false;
-  if (info && info.host === HOST && info.pid !== process.pid && !pidAlive(info.pid)) {
+  if (info && info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid)) {
     dead = true;
   } else {
     let locked = true;
     try {
-      locked = await lockfile.check(infoPath(d, room, name), { realpath: false, stale: staleMs });
+      locked = await (await properLockfile()).check(infoPath(d, room, name), { realpath: false, stale: staleMs });
     } catch {
       locked = false;
     }
