@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A scriptable WebSocket client for the end-to-end tests.
 //   ws.mjs URL [--cookie C] [--origin O] [--timeout MS] [--out FILE] STEP...
+//          [--header 'Name: value']... [--local-address IP] (connect from that loopback address)
 // Steps run in order: --send LINE | --wait REGEX | --sleep MS | --hold (until stdin EOF)
 // Every received message is printed as one line (and appended to --out FILE).
 // Exit 0 when all steps passed, 1 when a --wait timed out, 3 when the connection failed.
@@ -9,7 +10,8 @@ import WebSocket from 'ws';
 
 const argv = process.argv.slice(2);
 const url = argv.shift();
-let cookie, origin, out, timeout = 5000;
+let cookie, origin, out, localAddress, timeout = 5000;
+const headers = {};
 const steps = [];
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -17,14 +19,15 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--origin') origin = argv[++i];
   else if (a === '--timeout') timeout = Number(argv[++i]);
   else if (a === '--out') out = argv[++i];
+  else if (a === '--local-address') localAddress = argv[++i];
+  else if (a === '--header') { const h = argv[++i]; const c = h.indexOf(':'); headers[h.slice(0, c).trim()] = h.slice(c + 1).trim(); }
   else if (['--send', '--wait', '--sleep'].includes(a)) steps.push([a.slice(2), argv[++i]]);
   else if (a === '--hold') steps.push(['hold']);
   else { console.error(`ws.mjs: unknown argument ${a}`); process.exit(2); }
 }
 
-const headers = {};
 if (cookie) headers.Cookie = cookie;
-const ws = new WebSocket(url, { headers, origin });
+const ws = new WebSocket(url, { headers, origin, localAddress });
 const received = [];
 let waiter;
 ws.on('message', (data) => {
