@@ -6,6 +6,7 @@ import { announce } from './announce.js';
 import { config } from './config.js';
 import { connect } from './connect.js';
 import { history } from './history.js';
+import { installVerb } from './install.js';
 import { kick } from './kick.js';
 import { prune } from './prune.js';
 import { UsageError } from './roomarg.js';
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(prune)
       .command(config)
       .command(connect)
+      .command(installVerb)
       .demandCommand(1, 'name a command: tailroom --help lists them')
       .strict()
       .help()
