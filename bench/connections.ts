@@ -229,7 +229,8 @@ async function scenario(n: number, port: number): Promise<Result> {
     } catch {
       /* gone */
     }
-    rmSync(data, { recursive: true, force: true });
+    await sleep(1000);
+    rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

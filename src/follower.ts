@@ -3,8 +3,9 @@
 // (create-mode rotation) without losing or repeating a line.
 //
 // Wake-ups come from chokidar's unthrottled `raw` events: its `change` event drops
-// changes that come within 50 ms of each other (NOTES.md), so it only ever adds wake-ups.
-// A re-check shortly after each wake-up and a slow safety timer cover the rest.
+// changes that come within 50 ms of each other (NOTES.md). When polling, a re-check
+// shortly after each wake-up covers changes inside one interval; a slow safety timer
+// covers anything else.
 
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -148,7 +149,9 @@ export class Follower {
   private wake(): void {
     if (this.closed) return;
     this.drain();
-    if (!this.recheck) {
+    // inotify reports every write after the data is readable, so a raw event is never
+    // lost; stat polling can miss a change inside its interval, so look once more.
+    if (this.polling && !this.recheck) {
       this.recheck = setTimeout(() => {
         this.recheck = undefined;
         this.drain();
