@@ -12,6 +12,7 @@ import { prune } from './prune.js';
 import { UsageError } from './roomarg.js';
 import { rooms } from './rooms.js';
 import { start } from './start.js';
+import { stun } from './stun.js';
 import { tail } from './tail.js';
 import { who } from './who.js';
 
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<void> {
       .scriptName('tailroom')
       .usage('$0 <command> [options]\n\nA chat where rooms are files. See README.md.')
       .command(start)
+      .command(stun)
       .command(rooms)
       .command(who)
       .command(tail)

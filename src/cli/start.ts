@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
 import { ensureTls } from '../tls.js';
+import { runStunBeside } from '../stun.js';
 
 interface StartArgs extends CommonArgs {
   host?: string;
@@ -109,6 +110,8 @@ export const start: CommandModule<object, StartArgs> = {
       process.stderr.write('tailroom: websocketd exited at start (is the port in use?)\n');
       process.exit(1);
     }
+    // STUN in a process of its own: if it cannot run, the chat still does (without it).
+    if (cfg.stun.enabled) runStunBeside(join(root, 'dist', 'tailroom.mjs'), plan.env, (line) => process.stderr.write(line + '\n'));
     const base = cfg.server.public_url || `http${cfg.server.tls ? 's' : ''}://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${cfg.server.port}/`;
     process.stdout.write(`tailroom: chat at ${base}  (WebSocket: ${base.replace(/^http/, 'ws')}lobby)\ntailroom: data in ${cfg.dataDir}; Ctrl-C stops\n`);
     const code = await exited;
