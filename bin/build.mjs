@@ -4,6 +4,8 @@
 //   handlers/<name>.ts       → dist/<name>.cjs     (WebSocket handlers)
 //   handlers/pages/<name>.ts → dist/cgi/<name>     (CGI pages: executable, no extension)
 //   bin/tailroom.ts          → dist/tailroom.mjs   (the operator CLI)
+//   src/web/main.ts          → htdocs/build/app.js (the chat page's script; git-ignored,
+//                                                    served by websocketd's --staticdir htdocs)
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,22 @@ jobs.push(
     outfile: join(dist, 'tailroom.mjs'),
     // Bundled CommonJS dependencies still call require() for Node built-ins.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  }),
+);
+// The browser client: one script for the chat page, no framework (it imports only types
+// from src/protocol.ts, so nothing of the server reaches the browser).
+jobs.push(
+  build({
+    entryPoints: [join(root, 'src', 'web', 'main.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    legalComments: 'none',
+    outfile: join(root, 'htdocs', 'build', 'app.js'),
   }),
 );
 await Promise.all(jobs);
