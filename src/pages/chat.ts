@@ -1,6 +1,6 @@
-// The chat page: the room named in the query, in the shared layout. Issue 5 fills it with
-// the browser client (templates/chat.hbs plus scripts under htdocs/); the room name is
-// validated here exactly as the handler will validate it.
+// The chat page: the room named in the query, in the shared layout: templates/chat.hbs
+// is the shell, the browser client (src/web/, bundled to htdocs/build/app.js) brings it
+// to life. The room name is validated here exactly as the handler will validate it.
 
 import { identify } from '../identity.js';
 import { NameError, validateRoom } from '../names.js';
@@ -33,5 +33,13 @@ export const chatPage: PageHandler = (req, { cfg, d }) => {
   }
   const me = identify(cfg, d, req.cookie, req.env);
   const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.env.HTTP_HOST, req.https) };
-  return page('chat', view, { title: room, page: 'chat', user: me }, { csp: { 'script-src': "'self'", 'connect-src': "'self'" } });
+  // The script is the bundle htdocs/build/app.js; it connects to this server's WebSocket
+  // ('self' covers ws: and wss: of this host), shows same-site images and emoticons, and
+  // plays call media (MediaStreams, blob: for received files).
+  return page(
+    'chat',
+    view,
+    { title: room, page: 'chat', user: me, scripts: ['build/app.js'], stylesheets: ['chat.css'] },
+    { csp: { 'script-src': "'self'", 'connect-src': "'self'", 'media-src': "'self' blob:" } },
+  );
 };

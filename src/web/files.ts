@@ -1,0 +1,228 @@
+// Peer-to-peer file transfer (pychat's feature): pick a chatter, offer a file; when they
+// accept, it streams over a data channel of its own straight to their browser. Nothing
+// passes through or stays on the server. The receiver saves it from a download link.
+
+import { el, humanSize, randomId } from './dom.js';
+import type { Mesh, PeerMessage } from './mesh.js';
+
+const CHUNK = 16 * 1024;
+/** Keep the channel's send buffer between these: fast, and no "send queue is full". */
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
+
+interface Transfer {
+  id: string;
+  peer: string;
+  name: string;
+  size: number;
+  done: number;
+  state: 'offered' | 'sending' | 'receiving' | 'done' | 'declined' | 'cancelled' | 'failed';
+  row: HTMLLIElement;
+  status: HTMLSpanElement;
+  progress: HTMLProgressElement;
+  actions: HTMLSpanElement;
+  channel?: RTCDataChannel;
+}
+
+interface Outgoing extends Transfer {
+  file: File;
+}
+
+interface Incoming extends Transfer {
+  chunks: ArrayBuffer[];
+  url?: string;
+}
+
+/** A name safe to show and to offer as a download name: no paths, no control characters. */
+export function cleanFileName(name: string): string {
+  const base = name.split(/[/\\]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  return clean === '' || clean === '.' || clean === '..' ? 'file' : clean.slice(0, 255);
+}
+
+export class Transfers {
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly incoming = new Map<string, Incoming>();
+
+  constructor(
+    private readonly list: HTMLUListElement,
+    private readonly mesh: () => Mesh | undefined,
+    private readonly ignores: (name: string) => boolean,
+  ) {}
+
+  offer(to: string, file: File): void {
+    const mesh = this.mesh();
+    const t: Outgoing = { ...this.row('out', to, cleanFileName(file.name), file.size), file };
+    this.outgoing.set(t.id, t);
+    if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size })) return this.finish(t, 'failed', 'no direct connection');
+    this.status(t, 'waiting for them to accept');
+    this.button(t, 'Cancel', () => this.cancel(t, true));
+  }
+
+  /** Chat-channel messages about files. */
+  onMessage(from: string, m: PeerMessage): void {
+    if (m.t === 'file-offer') {
+      if (this.incoming.has(m.id)) return;
+      if (this.ignores(from)) {
+        this.mesh()?.send(from, { t: 'file-answer', id: m.id, accept: false });
+        return;
+      }
+      const t: Incoming = { ...this.row('in', from, cleanFileName(m.name), m.size, m.id), chunks: [] };
+      this.incoming.set(t.id, t);
+      this.status(t, 'offered to you');
+      this.button(t, 'Accept', () => this.accept(t));
+      this.button(t, 'Decline', () => {
+        this.mesh()?.send(from, { t: 'file-answer', id: t.id, accept: false });
+        this.finish(t, 'declined', 'declined');
+      });
+    } else if (m.t === 'file-answer') {
+      const t = this.outgoing.get(m.id);
+      if (!t || t.peer !== from || t.state !== 'offered') return;
+      if (m.accept) this.send(t);
+      else this.finish(t, 'declined', 'they declined');
+    } else if (m.t === 'file-cancel') {
+      const t = this.outgoing.get(m.id) ?? this.incoming.get(m.id);
+      if (t && t.peer === from && (t.state === 'offered' || t.state === 'sending' || t.state === 'receiving')) this.cancel(t, false);
+    }
+  }
+
+  /** A data channel the other side opened: ours if it is `file:<id>` of an accepted offer. */
+  onChannel(from: string, ch: RTCDataChannel): void {
+    const id = /^file:([0-9a-f]{8,64})$/.exec(ch.label)?.[1];
+    const t = id ? this.incoming.get(id) : undefined;
+    if (!t || t.peer !== from || t.state !== 'receiving' || t.channel) return ch.close();
+    t.channel = ch;
+    ch.binaryType = 'arraybuffer';
+    ch.onmessage = (e) => {
+      if (!(e.data instanceof ArrayBuffer) || t.state !== 'receiving') return;
+      t.chunks.push(e.data);
+      t.done += e.data.byteLength;
+      if (t.done > t.size) {
+        this.mesh()?.send(from, { t: 'file-cancel', id: t.id });
+        return this.finish(t, 'failed', 'more data than offered: dropped');
+      }
+      this.progress(t);
+      if (t.done === t.size) this.received(t);
+    };
+    ch.onclose = () => {
+      if (t.state === 'receiving') this.finish(t, 'failed', 'the connection closed before the end');
+    };
+    if (t.size === 0) this.received(t);
+  }
+
+  /** Peers that left take their unfinished transfers with them. */
+  peerGone(name: string): void {
+    for (const t of [...this.outgoing.values(), ...this.incoming.values()]) {
+      if (t.peer === name && (t.state === 'offered' || t.state === 'sending' || t.state === 'receiving')) this.finish(t, 'failed', 'they left');
+    }
+  }
+
+  private accept(t: Incoming): void {
+    if (t.state !== 'offered') return;
+    if (!this.mesh()?.send(t.peer, { t: 'file-answer', id: t.id, accept: true })) return this.finish(t, 'failed', 'no direct connection');
+    t.state = 'receiving';
+    this.status(t, 'receiving');
+    t.actions.replaceChildren();
+    this.button(t, 'Cancel', () => this.cancel(t, true));
+  }
+
+  private send(t: Outgoing): void {
+    const peer = this.mesh()?.peers.get(t.peer);
+    if (!peer) return this.finish(t, 'failed', 'no direct connection');
+    t.state = 'sending';
+    this.status(t, 'sending');
+    const ch = peer.pc.createDataChannel(`file:${t.id}`, { ordered: true });
+    t.channel = ch;
+    ch.binaryType = 'arraybuffer';
+    ch.bufferedAmountLowThreshold = LOW_WATER;
+    let reading = false;
+    const pump = async () => {
+      if (reading) return;
+      reading = true;
+      try {
+        while (t.state === 'sending' && t.done < t.size && ch.readyState === 'open' && ch.bufferedAmount < HIGH_WATER) {
+          const block = await t.file.slice(t.done, Math.min(t.size, t.done + 16 * CHUNK)).arrayBuffer();
+          for (let at = 0; at < block.byteLength; at += CHUNK) ch.send(block.slice(at, at + CHUNK));
+          t.done += block.byteLength;
+          this.progress(t);
+        }
+      } catch (e) {
+        this.finish(t, 'failed', `could not read or send the file (${(e as Error).message})`);
+      } finally {
+        reading = false;
+      }
+      if (t.state === 'sending' && t.done === t.size) this.status(t, 'sent; waiting for them to finish');
+    };
+    ch.onopen = () => void pump();
+    ch.onbufferedamountlow = () => void pump();
+    // The receiver closes the channel once it has every byte.
+    ch.onclose = () => {
+      if (t.state !== 'sending') return;
+      if (t.done === t.size) this.finish(t, 'done', 'sent');
+      else this.finish(t, 'failed', 'the connection closed before the end');
+    };
+  }
+
+  private received(t: Incoming): void {
+    // Always octet-stream: a file from someone else never renders as a page of this site.
+    const blob = new Blob(t.chunks, { type: 'application/octet-stream' });
+    t.chunks = [];
+    t.url = URL.createObjectURL(blob);
+    this.finish(t, 'done', 'received');
+    t.actions.append(el('a', { href: t.url, download: t.name, class: 'save' }, `Save ${t.name}`));
+    t.channel?.close();
+  }
+
+  private cancel(t: Transfer, tellThem: boolean): void {
+    if (tellThem) this.mesh()?.send(t.peer, { t: 'file-cancel', id: t.id });
+    this.finish(t, 'cancelled', tellThem ? 'cancelled' : 'they cancelled');
+    t.channel?.close();
+  }
+
+  private finish(t: Transfer, state: Transfer['state'], text: string): void {
+    t.state = state;
+    t.row.dataset.state = state;
+    t.actions.replaceChildren();
+    this.status(t, text);
+    if (state === 'done') t.progress.value = t.size || 1;
+    this.button(t, 'Remove', () => {
+      t.row.remove();
+      this.outgoing.delete(t.id);
+      const inc = this.incoming.get(t.id);
+      if (inc?.url) URL.revokeObjectURL(inc.url);
+      this.incoming.delete(t.id);
+    });
+  }
+
+  private row(dir: 'in' | 'out', peer: string, name: string, size: number, id = randomId()): Transfer {
+    const status = el('span', { class: 'status' });
+    const progress = el('progress', { max: size || 1, value: 0 });
+    const actions = el('span', { class: 'actions' });
+    const row = el(
+      'li',
+      { class: `transfer ${dir}`, 'data-id': id, 'data-state': 'offered' },
+      el('span', { class: 'what' }, dir === 'out' ? `To ${peer}: ` : `From ${peer}: `, el('strong', {}, name), ` (${humanSize(size)})`),
+      progress,
+      status,
+      actions,
+    );
+    this.list.append(row);
+    this.list.closest('section')?.removeAttribute('hidden');
+    return { id, peer, name, size, done: 0, state: 'offered', row, status, progress, actions };
+  }
+
+  private status(t: Transfer, text: string): void {
+    t.status.textContent = text;
+  }
+
+  private progress(t: Transfer): void {
+    t.progress.value = t.done;
+    t.progress.textContent = `${Math.floor((100 * t.done) / (t.size || 1))}%`;
+  }
+
+  private button(t: Transfer, label: string, onClick: () => void): void {
+    const b = el('button', { type: 'button' }, label);
+    b.addEventListener('click', onClick);
+    t.actions.append(b);
+  }
+}

@@ -1,0 +1,52 @@
+// While the tab is hidden: an unread count in the title, and desktop notifications
+// (permission asked once, on the first message you send; off in the settings).
+
+import type { Prefs } from './prefs.js';
+
+export class Notifier {
+  private unread = 0;
+  private readonly title = document.title;
+
+  constructor(
+    private readonly prefs: Prefs,
+    private readonly room: string,
+  ) {
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) this.clear();
+    });
+    addEventListener('focus', () => this.clear());
+  }
+
+  get supported(): boolean {
+    return 'Notification' in window;
+  }
+
+  /** Call on a user gesture (sending a message): browsers only ask then. */
+  askOnce(): void {
+    if (!this.supported || !this.prefs.get('notify') || this.prefs.get('asked') || Notification.permission !== 'default') return;
+    this.prefs.set('asked', true);
+    void Notification.requestPermission().catch(() => undefined);
+  }
+
+  /** Something new for the reader; counted and shown only while the tab is hidden. */
+  arrived(from: string, text: string, whisper = false): void {
+    if (!document.hidden) return;
+    this.unread++;
+    document.title = `(${this.unread}) ${this.title}`;
+    if (!this.supported || !this.prefs.get('notify') || Notification.permission !== 'granted') return;
+    try {
+      const n = new Notification(whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`, { body: text.slice(0, 200), tag: `tailroom-${this.room}` });
+      n.onclick = () => {
+        focus();
+        n.close();
+      };
+    } catch {
+      /* some browsers only allow notifications from a service worker */
+    }
+  }
+
+  private clear(): void {
+    this.unread = 0;
+    document.title = this.title;
+  }
+}
