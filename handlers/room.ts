@@ -4,19 +4,17 @@
 // The build also bakes this bundle into a V8 start-up snapshot (dist/room.blob): every
 // module is already loaded when a process starts from it, so main() runs at once.
 
+import { writeSync } from 'node:fs';
 import { startupSnapshot } from 'node:v8';
 import { Chatter, requestFromEnv } from '../src/chatter.js';
 import { loadConfig } from '../src/config.js';
+import { LineOutput } from '../src/output.js';
 
-const out = {
-  write(line: string): void {
-    // Pipes are synchronous on Linux: each line reaches websocketd as one frame, in order.
-    process.stdout.write(line + '\n');
-  },
-};
+let out: LineOutput;
 
 function fail(message: string): never {
-  out.write(JSON.stringify({ type: 'error', code: 'bad_request', message }));
+  // Blocking on purpose: the process exits right after this one line.
+  writeSync(1, JSON.stringify({ type: 'error', code: 'bad_request', message }) + '\n');
   process.exit(1);
 }
 
@@ -37,13 +35,17 @@ function main(): void {
     fail('the server is misconfigured');
   }
 
+  // Each line becomes one WebSocket frame, in order.
+  out = new LineOutput(1, cfg.chat.max_backlog_bytes, () => {
+    process.stderr.write(`tailroom: ${room}: the client stopped reading; dropped\n`);
+    void chatter.leave('lost');
+  });
   const chatter = new Chatter(cfg, room, req, out, (code) => {
     process.exitCode = code;
-    // Let queued stdout drain, then go: websocketd escalates to SIGKILL within a second.
-    setImmediate(() => process.exit(code));
+    // Let queued lines drain, then go: websocketd escalates to SIGKILL within a second.
+    void out.close().then(() => process.exit(code));
   });
 
-  process.stdout.on('error', () => void chatter.leave('closed'));
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void chatter.leave('closed'));
 
   chatter

@@ -41,6 +41,7 @@ export const SETTINGS = [
   { section: 'chat', key: 'default_name', kind: 'string', default: 'Anonymous', doc: 'name of a chatter without a session' },
   { section: 'chat', key: 'history_page_size', kind: 'int', default: 100, doc: 'events on one page of the history archive' },
   { section: 'chat', key: 'history_search_mb', kind: 'int', default: 64, doc: 'most log megabytes one history search request reads before offering to search older' },
+  { section: 'chat', key: 'max_backlog_bytes', kind: 'int', default: 2097152, doc: 'drop a client that falls this far behind in reading' },
   { section: 'chat', key: 'max_signal_bytes', kind: 'int', default: 65536, doc: 'largest WebRTC signaling payload' },
   { section: 'chat', key: 'signal_rate_per_sec', kind: 'int', default: 20, doc: 'signaling messages per second per connection' },
   { section: 'chat', key: 'signal_rate_burst', kind: 'int', default: 100, doc: 'signaling messages in a burst' },

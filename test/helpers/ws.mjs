@@ -3,6 +3,7 @@
 //   ws.mjs URL [--cookie C] [--origin O] [--timeout MS] [--out FILE] STEP...
 //          [--header 'Name: value']... [--local-address IP] (connect from that loopback address)
 // Steps run in order: --send LINE | --wait REGEX | --sleep MS | --hold (until stdin EOF)
+//   | --stall (stop reading from the socket, like a client on a dead network)
 // Every received message is printed as one line (and appended to --out FILE).
 // Exit 0 when all steps passed, 1 when a --wait timed out, 3 when the connection failed.
 import { appendFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--header') { const h = argv[++i]; const c = h.indexOf(':'); headers[h.slice(0, c).trim()] = h.slice(c + 1).trim(); }
   else if (['--send', '--wait', '--sleep'].includes(a)) steps.push([a.slice(2), argv[++i]]);
   else if (a === '--hold') steps.push(['hold']);
+  else if (a === '--stall') steps.push(['stall']);
   else { console.error(`ws.mjs: unknown argument ${a}`); process.exit(2); }
 }
 
@@ -68,6 +70,7 @@ try {
     if (kind === 'send') ws.send(arg);
     else if (kind === 'wait') await waitFor(new RegExp(arg));
     else if (kind === 'sleep') await new Promise((r) => setTimeout(r, Number(arg)));
+    else if (kind === 'stall') ws._socket.pause(); // stop reading: a slow client
     else if (kind === 'hold') await new Promise((r) => { process.stdin.on('end', r).on('close', r).resume(); closed.then(r); });
   }
 } catch (e) {

@@ -1,0 +1,72 @@
+// stdout as the browser's line stream. Node makes a stdout pipe blocking, so a client
+// that stops reading (websocketd stops draining our pipe) would freeze the whole handler,
+// signals included. A non-blocking socket on fd 1 instead queues in memory, and the
+// queue is bounded: past `maxBacklog` bytes the client is too slow to keep, and is dropped.
+
+import { Socket } from 'node:net';
+
+/** A client that drains nothing for this long while over its backlog is gone. */
+const STALL_MS = 5000;
+
+export class LineOutput {
+  private readonly sock: Socket;
+  private overflowed = false;
+  private lastWritten = 0;
+  private lastProgress = Date.now();
+
+  constructor(
+    fd: number,
+    private readonly maxBacklog: number,
+    private readonly onOverflow: () => void,
+  ) {
+    this.sock = new Socket({ fd, readable: false, writable: true });
+    this.sock.on('error', (e) => {
+      process.stderr.write(`tailroom: writing to the client failed: ${(e as NodeJS.ErrnoException).code ?? e.message}\n`);
+      this.overflowed = true;
+      this.onOverflow();
+    });
+  }
+
+  write(line: string): void {
+    if (this.overflowed) return;
+    if (this.sock.writableLength > this.maxBacklog && this.stalled()) {
+      this.overflowed = true;
+      this.onOverflow();
+      return;
+    }
+    this.sock.write(line + '\n');
+  }
+
+  /**
+   * A long replay queues far more than the limit in one go and a healthy client drains
+   * it: the client is only too slow if nothing drained for a while, or if the queue
+   * outgrew any burst a replay can make.
+   */
+  private stalled(): boolean {
+    if (this.sock.writableLength > this.maxBacklog * 8) return true;
+    const now = Date.now();
+    // bytesWritten counts what was handed to write(), queued or not.
+    const flushed = this.sock.bytesWritten - this.sock.writableLength;
+    if (flushed !== this.lastWritten) {
+      this.lastWritten = flushed;
+      this.lastProgress = now;
+      return false;
+    }
+    return now - this.lastProgress > STALL_MS;
+  }
+
+  get backlog(): number {
+    return this.sock.writableLength;
+  }
+
+  /** Flush what is queued (bounded by `ms`), then resolve. */
+  close(ms = 500): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, this.overflowed ? 0 : ms);
+      this.sock.end(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
