@@ -1,7 +1,7 @@
 // JSON Lines files shared by many writer processes: appends that never tear, and
 // reading from the end so a 1 GB log costs what its last page costs.
 
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { properLockfile } from './lockfile.js';
 
@@ -28,7 +28,7 @@ function writeWhole(path: string, buf: Buffer, mkdir: boolean): void {
   let fd: number;
   try {
     // Opened per append so a rename by logrotate is picked up by the very next line.
-    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+    fd = openSync(path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, 0o644);
   } catch (e) {
     if (mkdir && (e as NodeJS.ErrnoException).code === 'ENOENT') {
       mkdirSync(dirname(path), { recursive: true });
@@ -37,19 +37,36 @@ function writeWhole(path: string, buf: Buffer, mkdir: boolean): void {
     throw e;
   }
   try {
-    const n = writeSync(fd, buf, 0, buf.length);
-    if (n !== buf.length) {
-      // A short write (disk full) left a torn line: end it, so the next writer's line
-      // starts clean and readers skip exactly one unparsable fragment.
-      try {
-        writeSync(fd, '\n');
-      } catch {
-        /* the disk is still full: the next successful append starts with a newline check */
-      }
-      throw new StorageError(`short write to ${path}: ${n} of ${buf.length} bytes`);
+    // Every write is one whole line, so the file ends with a newline, unless a write was
+    // cut short by a full disk. Then start on a fresh line: the fragment stays alone on
+    // its line (readers skip it) instead of swallowing this one.
+    const size = fstatSync(fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      if (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10) buf = Buffer.concat([Buffer.from('\n'), buf]);
     }
+    let n = 0;
+    try {
+      n = writeSync(fd, buf, 0, buf.length);
+    } finally {
+      if (n !== buf.length && n > 0) removeFragment(fd, size, n);
+    }
+    if (n !== buf.length) throw new StorageError(`short write to ${path}: ${n} of ${buf.length} bytes`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * A write cut short by a full disk left `n` bytes of a line at `before`. If nobody wrote
+ * after it, cut it off; otherwise end it with a newline so it is one skipped line.
+ */
+function removeFragment(fd: number, before: number, n: number): void {
+  try {
+    if (fstatSync(fd).size === before + n) ftruncateSync(fd, before);
+    else writeSync(fd, '\n');
+  } catch {
+    /* still full: the next append starts on a fresh line (see writeWhole) */
   }
 }
 

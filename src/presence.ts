@@ -40,9 +40,16 @@ function numbered(base: string, n: number): string {
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed handler whose websocketd died too may linger as a zombie (in a container
+  // nobody may reap it): it answers signal 0 but is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -124,7 +131,12 @@ export class Presence {
         continue;
       }
       const p = new Presence(d, room, name, color, opts);
-      await p.claim();
+      try {
+        await p.claim();
+      } catch (e) {
+        rmSync(dir, { recursive: true, force: true }); // a full disk must not leave a ghost
+        throw e;
+      }
       return p;
     }
     throw new Error(`no free name like ${wanted} in ${room}`);

@@ -11,7 +11,7 @@ free_port() {
 
 # start_server [extra tailroom start flags...]: sets PORT, DATA, SERVER_PID, URL
 start_server() {
-  DATA="$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom.XXXXXX")"
+  DATA="${DATA_DIR:-$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom.XXXXXX")}"
   PORT="$(free_port)"
   URL="ws://127.0.0.1:$PORT"
   node "$ROOT/dist/tailroom.mjs" start --port "$PORT" --data-dir "$DATA" \

@@ -45,6 +45,13 @@ describe('JSON Lines files', () => {
     assert.throws(() => readFileSync(path));
   });
 
+  it('puts a line after a torn fragment (a write cut short by a full disk) on a line of its own', async () => {
+    const path = join(dir, 't.log');
+    writeFileSync(path, '{"whole":1}\n{"torn":');
+    await appendLine(path, '{"next":2}');
+    assert.deepEqual(readFileSync(path, 'utf8').split('\n'), ['{"whole":1}', '{"torn":', '{"next":2}', '']);
+  });
+
   it('reads the last lines backwards across block boundaries, skipping a partial last line', () => {
     const path = join(dir, 'b.log');
     const all = Array.from({ length: 500 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 97)}"}`);
