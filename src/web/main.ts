@@ -181,7 +181,7 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   users.set(m.users, me.name);
   // A new connection is a new start for the direct connections too.
   mesh?.closeAll();
-  mesh = new Mesh(me.name, Array.isArray(m.iceServers) ? m.iceServers : [], {
+  mesh = new Mesh(me.name, m.iceServers, {
     signal: (to, data) => void conn.send({ type: 'signal', to, data }),
     state: (name, s) => {
       users.setPeerState(name, s);

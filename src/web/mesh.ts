@@ -74,6 +74,25 @@ function parseSignal(data: Record<string, unknown>): SignalData | undefined {
   return out;
 }
 
+/**
+ * The ICE servers from the welcome, as RTCPeerConnection takes them. A turn: URL without
+ * a username and credential would make the constructor throw (and no peer would connect):
+ * such URLs are left out, with a word in the console.
+ */
+export function usableIceServers(servers: unknown): RTCIceServer[] {
+  if (!Array.isArray(servers)) return [];
+  const out: RTCIceServer[] = [];
+  for (const s of servers as IceServer[]) {
+    if (typeof s !== 'object' || s === null) continue;
+    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u): u is string => typeof u === 'string');
+    const hasCredentials = typeof s.username === 'string' && typeof s.credential === 'string';
+    const usable = urls.filter((u) => /^stuns?:/i.test(u) || (/^turns?:/i.test(u) && hasCredentials));
+    if (usable.length < urls.length) console.warn('tailroom: ICE server URLs left out (TURN needs a username and credential):', urls.filter((u) => !usable.includes(u)));
+    if (usable.length) out.push(hasCredentials ? { urls: usable, username: s.username, credential: s.credential } : { urls: usable });
+  }
+  return out;
+}
+
 export type PeerState = 'connecting' | 'open' | 'failed' | 'closed';
 
 export interface MeshEvents {
@@ -109,7 +128,7 @@ export class Peer {
     private readonly mesh: Mesh,
     private readonly polite: boolean,
   ) {
-    this.pc = new RTCPeerConnection({ iceServers: mesh.iceServers as RTCIceServer[] });
+    this.pc = new RTCPeerConnection({ iceServers: mesh.iceServers });
     this.chat = this.pc.createDataChannel('chat', { negotiated: true, id: 0 });
     this.chat.onopen = () => {
       this.setState('open');
@@ -244,11 +263,15 @@ export class Mesh {
   inCall = false;
   localStream: MediaStream | undefined;
 
+  readonly iceServers: RTCIceServer[];
+
   constructor(
     public me: string,
-    readonly iceServers: IceServer[],
+    iceServers: unknown,
     readonly events: MeshEvents,
-  ) {}
+  ) {
+    this.iceServers = usableIceServers(iceServers);
+  }
 
   /** A newcomer connects to everyone present; the others answer. */
   connectTo(names: Iterable<string>): void {
