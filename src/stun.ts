@@ -75,7 +75,9 @@ export function startStunServer(plan: StunPlan, log: (level: string, message: st
  * so a STUN failure (a taken port) costs a warning, never the chat. Stopped when we exit.
  */
 export function runStunBeside(cliPath: string, env: NodeJS.ProcessEnv, warn: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, [cliPath, 'stun'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its stdin is a pipe from us: if we die without a word (kill -9), the pipe closes and
+  // it stops too (--stop-on-eof), rather than hold the port as an orphan.
+  const child = spawn(process.execPath, [cliPath, 'stun', '--stop-on-eof'], { env, stdio: ['pipe', 'inherit', 'inherit'] });
   let exiting = false;
   const stop = () => {
     exiting = true;

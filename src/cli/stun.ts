@@ -11,6 +11,7 @@ interface StunArgs extends CommonArgs {
   'secondary-host'?: string;
   port?: number;
   verbose?: boolean;
+  'stop-on-eof'?: boolean;
 }
 
 export const stun: CommandModule<object, StunArgs> = {
@@ -21,7 +22,8 @@ export const stun: CommandModule<object, StunArgs> = {
       .option('host', { type: 'string', describe: 'primary IPv4 address (stun.host)' })
       .option('secondary-host', { type: 'string', describe: 'second IPv4 address (stun.secondary_host)' })
       .option('port', { alias: 'p', type: 'number', describe: 'UDP port; port + 1 is used too (stun.port)' })
-      .option('verbose', { alias: 'v', type: 'boolean', describe: 'log every request' }) as Argv<StunArgs>,
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'log every request' })
+      .option('stop-on-eof', { type: 'boolean', describe: 'also stop when stdin closes (how `tailroom start` ties it to itself)' }) as Argv<StunArgs>,
   handler: async (args: ArgumentsCamelCase<StunArgs>) => {
     const { cfg } = configFrom(args, { 'stun.host': args.host, 'stun.secondary_host': args['secondary-host'], 'stun.port': args.port });
     let plan;
@@ -41,6 +43,9 @@ export const stun: CommandModule<object, StunArgs> = {
     process.stdout.write(`tailroom: STUN on udp ${running.addresses[0]} (also ${running.addresses.slice(1).join(', ')})\n`);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => resolve());
+      if (args['stop-on-eof']) {
+        process.stdin.on('data', () => undefined).once('close', () => resolve());
+      }
     });
     running.close();
   },
