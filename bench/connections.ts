@@ -1,12 +1,21 @@
-// npm run bench -- [--n 10,50,100,200] [--runtime bundle|tsx] [--messages 20] [--json FILE]
+// npm run bench -- [--scenario rooms|flood|churn|all] [--n 10,50,100,200,300] [--rooms 1]
+//                  [--runtime bundle|tsx] [--messages 20] [--seconds 60] [--json FILE]
 //
-// Connects N real WebSocket clients to one room through a real websocketd and measures
-// what one process per connection costs: connect latency, memory per connection,
-// fan-out latency, lost deliveries, distinct names, flood throughput. Loopback only;
-// every wait is bounded; the websocketd it starts is stopped by pid.
+// What one process per connection costs, through a real websocketd on loopback:
+//   rooms  N clients in --rooms rooms (1 = one room of N): connect latency (first batch of
+//          10 and all), time until all are connected, PSS per connection, fan-out latency
+//          of single messages, lost deliveries, distinct names, then 3 s of 10 flooding
+//          senders with the rate limit lifted: messages appended/s, deliveries/s, handler
+//          CPU per delivered message, and page views (/rooms) during the flood.
+//   flood  N clients, 20 of them sending at the rate limit (5/s each) for --seconds:
+//          fan-out latency under load and lost deliveries.
+//   churn  for --seconds, clients connect, say one line and leave (4 at a time) while a
+//          watcher stays: connect latency, lines lost, handlers left over at the end.
+// Every wait is bounded; the websocketd it starts is stopped by pid (its process group).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,17 +26,20 @@ import { HANDLER_NODE_FLAGS, waitForPort, websocketdPlan } from '../src/websocke
 const ROOT = join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
   options: {
+    scenario: { type: 'string', default: 'rooms' },
     n: { type: 'string', default: '10,50,100,200' },
+    rooms: { type: 'string', default: '1' },
     runtime: { type: 'string', default: 'bundle' },
     messages: { type: 'string', default: '20' },
     batch: { type: 'string', default: '10' },
-    flood: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '10' },
     json: { type: 'string' },
     port: { type: 'string', default: '18931' },
   },
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CLK_TCK = 100;
 
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -38,20 +50,39 @@ function pct(xs: number[], p: number): number {
 interface Client {
   ws: WebSocket;
   name: string;
-  received: Map<string, number>; // message text → arrival time
+  room: string;
+  received: Map<string, number>; // bench message text → arrival time
   welcomeAt: number;
 }
 
-function children(pid: number): number[] {
+function descendants(pid: number): number[] {
   const out: number[] = [];
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) {
     try {
-      out.push(...readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+      for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+        out.push(c, ...descendants(c));
+      }
     } catch {
       /* thread gone */
     }
   }
   return out;
+}
+
+function handlerPids(server: ChildProcess): number[] {
+  return descendants(server.pid!).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('room.');
+    } catch {
+      return false;
+    }
+  });
 }
 
 function pssKb(pid: number): number {
@@ -63,11 +94,22 @@ function pssKb(pid: number): number {
   }
 }
 
-function connect(url: string, timeoutMs = 30000): Promise<Client> {
+/** utime + stime of a process, in seconds. */
+function cpuSec(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function connect(base: string, room: string, timeoutMs = 60000): Promise<Client> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const ws = new WebSocket(url);
-    const c: Client = { ws, name: '', received: new Map(), welcomeAt: 0 };
+    const ws = new WebSocket(`${base}/${room}`);
+    const c: Client = { ws, name: '', room, received: new Map(), welcomeAt: 0 };
     const timer = setTimeout(() => reject(new Error('no welcome in time')), timeoutMs);
     ws.on('message', (data) => {
       const s = data.toString();
@@ -78,9 +120,8 @@ function connect(url: string, timeoutMs = 30000): Promise<Client> {
         resolve(c);
         return;
       }
-      const at = performance.now();
-      const m = /"text":"(bench \d+ [\d.]+)"/.exec(s);
-      if (m && !s.includes('"replay":true')) c.received.set(m[1], at);
+      const m = /"text":"(bench [^"]+)"/.exec(s);
+      if (m && !s.includes('"replay":true')) c.received.set(m[1], performance.now());
     });
     ws.on('error', (e) => {
       clearTimeout(timer);
@@ -89,162 +130,284 @@ function connect(url: string, timeoutMs = 30000): Promise<Client> {
   });
 }
 
-function startServer(port: number, data: string): ChildProcess {
-  const overrides = {
-    'server.port': port,
-    'server.data_dir': data,
-    'chat.rate_per_sec': 0,
-    'chat.history_on_join': 0,
-    'chat.idle_timeout_sec': 0,
-  };
+function startServer(port: number, data: string, extra: Record<string, unknown> = {}): ChildProcess {
+  const overrides = { 'server.port': port, 'server.data_dir': data, 'chat.history_on_join': 0, 'chat.idle_timeout_sec': 0, ...extra };
   const cfg = loadConfig({ root: ROOT, confPath: join(ROOT, 'conf', 'chat.ini'), overrides, env: {} });
   const plan = websocketdPlan(cfg, ROOT, overrides);
   if (opt.runtime === 'tsx') {
     const i = plan.args.indexOf('--');
     plan.args.splice(i + 1, plan.args.length, process.execPath, ...HANDLER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'handlers', 'room.ts'));
   }
-  plan.args.push(); // the plan already ends with the handler command
   plan.args.unshift('--loglevel', 'error');
-  return spawn(plan.bin, plan.args, { env: { ...plan.env, NODE_PATH: join(ROOT, 'node_modules') }, stdio: 'ignore', detached: true, cwd: ROOT });
+  // A server's environment, not this shell's (NODE_EXTRA_CA_CERTS alone costs ~60 ms a start).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, TAILROOM_CONF: plan.env.TAILROOM_CONF, TAILROOM_SET: plan.env.TAILROOM_SET };
+  return spawn(plan.bin, plan.args, { env, stdio: 'ignore', detached: true, cwd: ROOT });
 }
 
-interface Result {
-  n: number;
-  runtime: string;
-  connectFirstBatchP50: number;
-  connectFirstBatchP99: number;
-  connectAllP50: number;
-  connectAllP99: number;
-  connectPhaseSec: number;
-  pssPerConnMb: number;
-  fanoutP50: number;
-  fanoutP99: number;
-  lost: number;
-  distinctNames: number;
-  floodMsgsPerSec: number;
-  floodDeliveriesPerSec: number;
+async function stopServer(server: ChildProcess, data: string): Promise<void> {
+  for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+    try {
+      process.kill(-server.pid!, sig);
+    } catch {
+      /* gone */
+    }
+    await sleep(1500);
+  }
+  rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
-async function scenario(n: number, port: number): Promise<Result> {
-  const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
-  const server = startServer(port, data);
+async function connectAll(base: string, rooms: string[], n: number): Promise<{ clients: Client[]; firstBatch: number[]; seconds: number }> {
+  const batch = Number(opt.batch);
+  const t0 = performance.now();
   const clients: Client[] = [];
+  let firstBatch: number[] = [];
+  for (let i = 0; i < n; i += batch) {
+    const got = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => connect(base, rooms[(i + k) % rooms.length])));
+    if (i === 0) firstBatch = got.map((c) => c.welcomeAt);
+    clients.push(...got);
+  }
+  return { clients, firstBatch, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Wait until every client of the message's room has it, then count latencies and losses. */
+async function collect(clients: Client[], sent: { text: string; at: number; from: Client }[], waitMs = 10000) {
+  const deadline = Date.now() + waitMs;
+  const inRoom = (s: (typeof sent)[number]) => clients.filter((c) => c.room === s.from.room);
+  while (Date.now() < deadline && !sent.every((s) => inRoom(s).every((c) => c.received.has(s.text)))) await sleep(50);
+  const latencies: number[] = [];
+  let lost = 0;
+  let deliveries = 0;
+  for (const s of sent) {
+    for (const c of inRoom(s)) {
+      const got = c.received.get(s.text);
+      if (got === undefined) lost++;
+      else {
+        deliveries++;
+        if (c !== s.from) latencies.push(got - s.at);
+      }
+    }
+  }
+  return { latencies, lost, deliveries };
+}
+
+function pageView(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const t = performance.now();
+    get({ host: '127.0.0.1', port, path: '/rooms', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    }).on('error', () => resolve(NaN));
+  });
+}
+
+type Row = Record<string, number | string>;
+
+async function roomsScenario(n: number, port: number): Promise<Row> {
+  const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
+  const server = startServer(port, data, { 'chat.rate_per_sec': 0 });
+  const roomCount = Number(opt.rooms);
+  const rooms = Array.from({ length: roomCount }, (_, i) => `bench${i}`);
+  let clients: Client[] = [];
   try {
     await waitForPort('127.0.0.1', port);
-    const url = `ws://127.0.0.1:${port}/bench`;
-    const batch = Number(opt.batch);
-    const t0 = performance.now();
-    const firstBatch: number[] = [];
-    for (let i = 0; i < n; i += batch) {
-      const got = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => connect(url)));
-      if (i === 0) firstBatch.push(...got.map((c) => c.welcomeAt));
-      clients.push(...got);
-    }
-    const connectPhaseSec = (performance.now() - t0) / 1000;
-    await sleep(1500); // let join storms and user-list updates settle before measuring
-
-    const handlers = children(server.pid!).flatMap((p) => [p, ...children(p)]).filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('room.');
-      } catch {
-        return false;
-      }
-    });
+    const base = `ws://127.0.0.1:${port}`;
+    const c = await connectAll(base, rooms, n);
+    clients = c.clients;
+    await sleep(1500); // let join storms and user lists settle before measuring
+    const handlers = handlerPids(server);
     const pss = handlers.reduce((s, p) => s + pssKb(p), 0);
 
-    // Fan-out: one message at a time from a random client; every other client must get it.
-    const m = Number(opt.messages);
-    const latencies: number[] = [];
-    let lost = 0;
+    // Fan-out: one message at a time; everyone in the sender's room must get it.
     const sent: { text: string; at: number; from: Client }[] = [];
-    for (let k = 0; k < m; k++) {
+    for (let k = 0; k < Number(opt.messages); k++) {
       const from = clients[k % clients.length];
       const at = performance.now();
       const text = `bench ${k} ${at.toFixed(3)}`;
       sent.push({ text, at, from });
       from.ws.send(JSON.stringify({ type: 'msg', text }));
-      await sleep(Math.max(50, n)); // spaced so messages do not queue behind each other
+      await sleep(Math.max(50, n / roomCount));
     }
-    const deadline = Date.now() + 10000;
-    while (Date.now() < deadline && !sent.every((s) => clients.every((c) => c.received.has(s.text)))) await sleep(50);
-    for (const s of sent) {
-      for (const c of clients) {
-        const got = c.received.get(s.text);
-        if (got === undefined) lost++;
-        else if (c !== s.from) latencies.push(got - s.at);
-      }
-    }
+    const fan = await collect(clients, sent);
 
-    // Flood: 10 senders as fast as websocketd takes it, for a few seconds.
-    const floodSec = Number(opt.flood);
-    const logPath = join(data, 'rooms', 'bench.log');
-    const before = readFileSync(logPath, 'utf8').split('\n').length;
-    const deliveredBefore = clients.reduce((s, c) => s + c.received.size, 0);
+    // Flood: 10 senders as fast as websocketd takes it; page views meanwhile.
+    const floodSec = 3;
+    const logBytes = () => rooms.reduce((s, r) => s + readFileSync(join(data, 'rooms', `${r}.log`), 'utf8').split('\n').length, 0);
+    const before = logBytes();
+    const deliveredBefore = clients.reduce((s, x) => s + x.received.size, 0);
+    const cpuBefore = handlers.reduce((s, p) => s + cpuSec(p), 0);
     const senders = clients.slice(0, Math.min(10, clients.length));
-    const until = performance.now() + floodSec * 1000;
+    const t0 = performance.now();
+    const until = t0 + floodSec * 1000;
     let seq = 0;
+    const pages: number[] = [];
+    const viewing = (async () => {
+      while (performance.now() < until) {
+        pages.push(await pageView(port));
+        await sleep(100);
+      }
+    })();
     await Promise.all(
-      senders.map(async (c) => {
+      senders.map(async (x) => {
         while (performance.now() < until) {
-          for (let j = 0; j < 20; j++) c.ws.send(JSON.stringify({ type: 'msg', text: `bench ${100000 + seq++} 0` }));
+          for (let j = 0; j < 20; j++) x.ws.send(JSON.stringify({ type: 'msg', text: `bench f${seq++}` }));
           await new Promise((r) => setImmediate(r));
-          while (c.ws.bufferedAmount > 64 * 1024) await sleep(5);
+          while (x.ws.bufferedAmount > 64 * 1024) await sleep(5);
           await sleep(10);
         }
       }),
     );
-    const elapsed = (performance.now() - (until - floodSec * 1000)) / 1000;
-    const after = readFileSync(logPath, 'utf8').split('\n').length;
-    await sleep(2000);
-    const deliveredAfter = clients.reduce((s, c) => s + c.received.size, 0);
-
-    const names = new Set(clients.map((c) => c.name));
+    await viewing;
+    const appendSec = (performance.now() - t0) / 1000;
+    const appended = logBytes() - before;
+    await sleep(3000);
+    const delivered = clients.reduce((s, x) => s + x.received.size, 0) - deliveredBefore;
+    const cpu = handlers.reduce((s, p) => s + cpuSec(p), 0) - cpuBefore;
     return {
       n,
-      runtime: String(opt.runtime),
-      connectFirstBatchP50: pct(firstBatch, 50),
-      connectFirstBatchP99: pct(firstBatch, 99),
-      connectAllP50: pct(clients.map((c) => c.welcomeAt), 50),
-      connectAllP99: pct(clients.map((c) => c.welcomeAt), 99),
-      connectPhaseSec,
-      pssPerConnMb: pss / 1024 / Math.max(1, handlers.length),
-      fanoutP50: pct(latencies, 50),
-      fanoutP99: pct(latencies, 99),
-      lost,
-      distinctNames: names.size,
-      floodMsgsPerSec: (after - before) / elapsed,
-      floodDeliveriesPerSec: (deliveredAfter - deliveredBefore) / (elapsed + 2),
+      rooms: roomCount,
+      'connect p50 first 10 (ms)': pct(c.firstBatch, 50),
+      'connect p99 first 10 (ms)': pct(c.firstBatch, 99),
+      'connect p50 all (ms)': pct(clients.map((x) => x.welcomeAt), 50),
+      'connect p99 all (ms)': pct(clients.map((x) => x.welcomeAt), 99),
+      'all connected (s)': c.seconds,
+      'PSS/conn (MB)': pss / 1024 / Math.max(1, handlers.length),
+      'fan-out p50 (ms)': pct(fan.latencies, 50),
+      'fan-out p99 (ms)': pct(fan.latencies, 99),
+      lost: fan.lost,
+      names: `${new Set(clients.map((x) => `${x.room}/${x.name}`)).size}/${n}`,
+      'flood appended msg/s': appended / appendSec,
+      'deliveries/s': delivered / (appendSec + 3),
+      'CPU µs/delivery': (cpu / Math.max(1, delivered)) * 1e6,
+      'page p50 under flood (ms)': pct(pages, 50),
+      'page p99 under flood (ms)': pct(pages, 99),
     };
   } finally {
-    for (const c of clients) c.ws.terminate();
-    await sleep(500);
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-    await sleep(1000);
-    try {
-      process.kill(-server.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-    await sleep(1000);
-    rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    for (const x of clients) x.ws.terminate();
+    await stopServer(server, data);
   }
 }
 
-const f = (x: number, d = 0) => (Number.isNaN(x) ? '-' : x.toFixed(d));
-const results: Result[] = [];
-console.log(`tailroom bench: runtime=${opt.runtime}, ${Number(opt.messages)} fan-out messages, batches of ${opt.batch}, ${opt.flood} s flood from 10 senders`);
-console.log('| N | connect p50/p99 first batch (ms) | connect p50/p99 all (ms) | all connected (s) | PSS/conn (MB) | fan-out p50/p99 (ms) | lost | names | flood msg/s | deliveries/s |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const n of String(opt.n).split(',').map(Number)) {
-  const r = await scenario(n, Number(opt.port));
-  results.push(r);
-  console.log(
-    `| ${r.n} | ${f(r.connectFirstBatchP50)} / ${f(r.connectFirstBatchP99)} | ${f(r.connectAllP50)} / ${f(r.connectAllP99)} | ${f(r.connectPhaseSec, 1)} | ${f(r.pssPerConnMb, 1)} | ${f(r.fanoutP50, 1)} / ${f(r.fanoutP99, 1)} | ${r.lost} | ${r.distinctNames}/${r.n} | ${f(r.floodMsgsPerSec)} | ${f(r.floodDeliveriesPerSec)} |`,
-  );
+async function floodScenario(n: number, port: number): Promise<Row> {
+  const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
+  const server = startServer(port, data); // the configured rate limit: 5/s, burst 10
+  let clients: Client[] = [];
+  try {
+    await waitForPort('127.0.0.1', port);
+    clients = (await connectAll(`ws://127.0.0.1:${port}`, ['flood'], n)).clients;
+    await sleep(1500);
+    const senders = clients.slice(0, Math.min(20, clients.length));
+    const seconds = Number(opt.seconds);
+    const sent: { text: string; at: number; from: Client }[] = [];
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      senders.map(async (from, i) => {
+        await sleep(i * 10);
+        for (let k = 0; performance.now() < until; k++) {
+          const at = performance.now();
+          const text = `bench ${i}-${k} ${at.toFixed(3)}`;
+          sent.push({ text, at, from });
+          from.ws.send(JSON.stringify({ type: 'msg', text }));
+          await sleep(200); // exactly the rate limit
+        }
+      }),
+    );
+    const fan = await collect(clients, sent);
+    return {
+      n,
+      senders: senders.length,
+      'msgs sent': sent.length,
+      'fan-out p50 (ms)': pct(fan.latencies, 50),
+      'fan-out p99 (ms)': pct(fan.latencies, 99),
+      deliveries: fan.deliveries,
+      lost: fan.lost,
+    };
+  } finally {
+    for (const x of clients) x.ws.terminate();
+    await stopServer(server, data);
+  }
 }
-if (opt.json) writeFileSync(opt.json, JSON.stringify(results, null, 2));
+
+async function churnScenario(port: number): Promise<Row> {
+  const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
+  const server = startServer(port, data);
+  let watcher: Client | undefined;
+  try {
+    await waitForPort('127.0.0.1', port);
+    const base = `ws://127.0.0.1:${port}`;
+    watcher = await connect(base, 'churn');
+    const seconds = Number(opt.seconds);
+    const until = performance.now() + seconds * 1000;
+    const connects: number[] = [];
+    const said: string[] = [];
+    let failures = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let k = 0; performance.now() < until; k++) {
+          try {
+            const c = await connect(base, 'churn', 10000);
+            connects.push(c.welcomeAt);
+            const text = `bench churn ${w}-${k}`;
+            said.push(text);
+            c.ws.send(JSON.stringify({ type: 'msg', text }));
+            const t = Date.now() + 5000;
+            while (!c.received.has(text) && Date.now() < t) await sleep(5);
+            c.ws.close();
+            await new Promise((r) => c.ws.once('close', r));
+          } catch {
+            failures++;
+          }
+        }
+      }),
+    );
+    const t = Date.now() + 5000;
+    while (Date.now() < t && !said.every((s) => watcher!.received.has(s))) await sleep(50);
+    await sleep(2000);
+    const left = handlerPids(server).length - 1; // the watcher's own handler stays
+    return {
+      seconds,
+      connections: connects.length,
+      'per second': connects.length / seconds,
+      'connect p50 (ms)': pct(connects, 50),
+      'connect p99 (ms)': pct(connects, 99),
+      'lines lost': said.filter((s) => !watcher!.received.has(s)).length,
+      failures,
+      'handlers left over': left,
+    };
+  } finally {
+    watcher?.ws.terminate();
+    await stopServer(server, data);
+  }
+}
+
+function table(title: string, rows: Row[]): void {
+  if (rows.length === 0) return;
+  const cols = Object.keys(rows[0]);
+  const f = (v: number | string) =>
+    typeof v === 'string' ? v : Number.isNaN(v) ? '-' : Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1);
+  console.log(`\n${title}\n`);
+  console.log(`| ${cols.join(' | ')} |`);
+  console.log(`|${cols.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${cols.map((c) => f(r[c])).join(' | ')} |`);
+}
+
+const port = Number(opt.port);
+const ns = String(opt.n).split(',').map(Number);
+const all: Record<string, Row[]> = {};
+const want = (s: string) => opt.scenario === s || opt.scenario === 'all';
+console.log(`tailroom bench: runtime=${opt.runtime}, node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+if (want('rooms')) {
+  all.rooms = [];
+  for (const n of ns) all.rooms.push(await roomsScenario(n, port));
+  table(`N clients in ${opt.rooms} room(s); fan-out of ${opt.messages} single messages; 3 s flood from 10 senders, no rate limit`, all.rooms);
+}
+if (want('flood')) {
+  all.flood = [];
+  for (const n of ns) all.flood.push(await floodScenario(n, port));
+  table(`20 senders at the rate limit (5/s each) for ${opt.seconds} s`, all.flood);
+}
+if (want('churn')) {
+  all.churn = [await churnScenario(port)];
+  table(`connect, say one line, leave (4 at a time) for ${opt.seconds} s`, all.churn);
+}
+if (opt.json) writeFileSync(opt.json, JSON.stringify(all, null, 2));
 process.exit(0);
