@@ -53,6 +53,19 @@ describe('the chat page in chromium', function () {
     assert.deepEqual(users, ['alice', 'bob', 'carol']);
   });
 
+  it('the colour picker changes my colour on everyone’s page', async () => {
+    await page.carol.fill('#colour', '#8e44ad');
+    await page.alice.waitForFunction(() => {
+      const b = document.querySelector('#users li[data-name="carol"] .who') as HTMLElement | null;
+      return b !== null && getComputedStyle(b).color === 'rgb(142, 68, 173)';
+    }, undefined, { timeout: 20000 });
+    await waitForLine(page.alice, 'carol is now #8e44ad');
+    await say(page.carol, 'in purple now');
+    await waitForLine(page.alice, 'in purple now');
+    const from = page.alice.locator('#log > li.msg', { hasText: 'in purple now' }).locator('.from');
+    assert.equal(await from.evaluate((e) => getComputedStyle(e).color), 'rgb(142, 68, 173)');
+  });
+
   it('a whisper shows only on its addressee’s page (and the sender’s)', async () => {
     // Typed the original's way, completed from the user list: "bo<Tab>" → "bob: ".
     await page.alice.fill('#say', 'bo');
