@@ -38,6 +38,8 @@ let me: UserSummary = { name: root.dataset.name ?? '', color: safeColor(root.dat
 let limits: Limits | undefined;
 let mesh: Mesh | undefined;
 let fileTarget = '';
+/** Whom we last sent a WebRTC signal, and when. */
+const recentSignals = new Map<string, number>();
 
 const notifier = new Notifier(prefs, room);
 const log = new MessageLog({
@@ -141,8 +143,12 @@ function onMessage(m: ServerMessage): void {
     case 'whisper':
       if (log.add(m) && m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.text, true);
       return;
-    case 'info':
     case 'error':
+      // Signaling to someone who just left: the mesh lets go of them anyway, say nothing.
+      if (m.code === 'no_such_user' && [...recentSignals].some(([name, at]) => Date.now() - at < 10000 && !users.names().has(name) && m.message.includes(name))) return;
+      log.add(m);
+      return;
+    case 'info':
       log.add(m);
       return;
     case 'pong':
@@ -182,7 +188,10 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   // A new connection is a new start for the direct connections too.
   mesh?.closeAll();
   mesh = new Mesh(me.name, m.iceServers, {
-    signal: (to, data) => void conn.send({ type: 'signal', to, data }),
+    signal: (to, data) => {
+      recentSignals.set(to, Date.now());
+      conn.send({ type: 'signal', to, data });
+    },
     state: (name, s) => {
       users.setPeerState(name, s);
       if (s === 'closed' || s === 'failed') {
