@@ -9,13 +9,14 @@ free_port() {
   node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
-# start_server [extra tailroom start flags...]: sets PORT, DATA, SERVER_PID, URL
+# start_server [extra tailroom start flags...]: sets PORT, DATA, SERVER_PID, URL.
+# The STUN server stays off: it has a fixed port, and tests run servers side by side.
 start_server() {
   DATA="${DATA_DIR:-$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom.XXXXXX")}"
   PORT="$(free_port)"
   URL="ws://127.0.0.1:$PORT"
   node "$ROOT/dist/tailroom.mjs" start --port "$PORT" --data-dir "$DATA" \
-    --set chat.presence_stale_ms=3000 "$@" >"$DATA.server.log" 2>&1 &
+    --set chat.presence_stale_ms=3000 --set stun.enabled=false "$@" >"$DATA.server.log" 2>&1 &
   SERVER_PID=$!
   local i
   for i in $(seq 1 100); do
