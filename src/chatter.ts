@@ -78,7 +78,14 @@ export function iceServersFor(cfg: Config, host: string | undefined): IceServer[
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (listed.length) return [{ urls: listed }];
+  if (listed.length) {
+    // TURN servers need credentials (coturn: a static user with lt-cred-mech); STUN does not.
+    const turn = listed.filter((u) => /^turns?:/.test(u));
+    const stun = listed.filter((u) => !/^turns?:/.test(u));
+    const servers: IceServer[] = stun.length ? [{ urls: stun }] : [];
+    if (turn.length) servers.push({ urls: turn, username: cfg.stun.turn_username, credential: cfg.stun.turn_credential });
+    return servers;
+  }
   // The host the browser used, without its port; IPv6 literals keep their brackets.
   const h = (host ?? cfg.server.host).replace(/:\d+$/, '') || '127.0.0.1';
   return [{ urls: `stun:${h}:${cfg.stun.port}` }];

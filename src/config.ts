@@ -52,6 +52,8 @@ export const SETTINGS = [
   { section: 'stun', key: 'host', kind: 'string', default: '127.0.0.1', doc: 'STUN primary address' },
   { section: 'stun', key: 'secondary_host', kind: 'string', default: '127.0.0.2', doc: 'STUN secondary address (RFC 3489 needs two)' },
   { section: 'stun', key: 'port', kind: 'int', default: 3478, doc: 'STUN UDP port' },
+  { section: 'stun', key: 'turn_username', kind: 'string', default: '', doc: 'username browsers give the turn: servers in ice_servers' },
+  { section: 'stun', key: 'turn_credential', kind: 'string', default: '', doc: 'password browsers give the turn: servers in ice_servers' },
   { section: 'stun', key: 'ice_servers', kind: 'string', default: '', doc: 'ICE server URLs for browsers, comma separated; empty = stun:<host the browser used>:<port>' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -48,3 +48,20 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ confPath: '/nonexistent/chat.ini', env: { TAILROOM_SET: '{' } }), /TAILROOM_SET/);
   });
 });
+
+describe('ICE servers in the welcome', () => {
+  it('gives turn: URLs the configured credentials and leaves stun: URLs without', async () => {
+    const { iceServersFor } = await import('../../src/chatter.js');
+    const cfg = loadConfig({
+      confPath: '/nonexistent/chat.ini',
+      overrides: { 'stun.ice_servers': 'stun:s.example:3478, turn:t.example:3478', 'stun.turn_username': 'u', 'stun.turn_credential': 'p' },
+      env: {},
+    });
+    assert.deepEqual(iceServersFor(cfg, 'chat.example:8443'), [
+      { urls: ['stun:s.example:3478'] },
+      { urls: ['turn:t.example:3478'], username: 'u', credential: 'p' },
+    ]);
+    const dflt = loadConfig({ confPath: '/nonexistent/chat.ini', env: {} });
+    assert.deepEqual(iceServersFor(dflt, 'chat.example:8443'), [{ urls: 'stun:chat.example:3478' }]);
+  });
+});
