@@ -46,8 +46,11 @@ const precompiledTemplates = {
 const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')) : []);
 
 const jobs = [];
+// A room handler starts per connection: proper-lockfile gets plain fs instead of
+// graceful-fs (src/shims/graceful-fs.cjs says why).
+const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs') };
 for (const f of tsIn('handlers')) {
-  jobs.push(build({ ...common, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, f.replace(/\.ts$/, '.cjs')) }));
+  jobs.push(build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, f.replace(/\.ts$/, '.cjs')) }));
 }
 for (const f of tsIn('handlers/pages')) {
   const out = join(dist, 'cgi', f.replace(/\.ts$/, ''));

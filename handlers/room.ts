@@ -1,11 +1,9 @@
 // The WebSocket handler: websocketd runs one of these per connection.
 // stdin/stdout are the socket; see src/chatter.ts for the life of a chatter.
-//
-// The build also bakes this bundle into a V8 start-up snapshot (dist/room.blob): every
-// module is already loaded when a process starts from it, so main() runs at once.
+// Nothing at load time but definitions: main() does the work (bench/startup.ts also
+// bakes this bundle into a V8 start-up snapshot to compare).
 
 import { writeSync } from 'node:fs';
-import { startupSnapshot } from 'node:v8';
 import { Chatter, requestFromEnv } from '../src/chatter.js';
 import { loadConfig } from '../src/config.js';
 import { LineOutput } from '../src/output.js';
@@ -64,5 +62,7 @@ function main(): void {
     });
 }
 
-if (startupSnapshot?.isBuildingSnapshot()) startupSnapshot.setDeserializeMainFunction(main);
+// Loading node:v8 costs ~20 ms at every start; only a snapshot build needs it.
+const v8 = process.execArgv.includes('--build-snapshot') ? process.getBuiltinModule('node:v8') : undefined;
+if (v8?.startupSnapshot.isBuildingSnapshot()) v8.startupSnapshot.setDeserializeMainFunction(main);
 else main();

@@ -48,7 +48,13 @@ export interface Output {
   write(line: string): void;
 }
 
-const USERS_DEBOUNCE_MS = 30;
+/**
+ * A `users` list costs O(N) to every one of N chatters: a burst of joins or leaves is
+ * coalesced (30 ms), and in a storm (a server restart, a class logging in) each
+ * connection gets at most four lists a second, the last one always up to date.
+ */
+const USERS_COALESCE_MS = 30;
+const USERS_MIN_GAP_MS = 250;
 /** Whatever the limits, a line longer than this is never buffered whole. */
 const HARD_LINE_CAP = 1024 * 1024;
 
@@ -100,6 +106,7 @@ export class Chatter {
   private inboxFollower: Follower | undefined;
   private readonly users = new Map<string, string>();
   private usersTimer: NodeJS.Timeout | undefined;
+  private lastUsersAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private lastHeard = Date.now();
   private readonly msgBucket: TokenBucket;
@@ -273,10 +280,13 @@ export class Chatter {
         break;
     }
     // Twenty people joining at once should not cost everyone twenty lists.
-    this.usersTimer ??= setTimeout(() => {
+    if (this.usersTimer) return;
+    const wait = Math.max(USERS_COALESCE_MS, this.lastUsersAt + USERS_MIN_GAP_MS - Date.now());
+    this.usersTimer = setTimeout(() => {
       this.usersTimer = undefined;
+      this.lastUsersAt = Date.now();
       if (!this.leaving) this.send({ type: 'users', users: this.userList() });
-    }, USERS_DEBOUNCE_MS);
+    }, wait);
   }
 
   private inboxLine(line: string): void {

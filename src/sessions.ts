@@ -1,7 +1,6 @@
 // sessions/<id>: who a browser is. The id is 32 random bytes (base64url), validated
 // before it is ever joined into a path; the file is JSON written by temp + rename.
 
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { parse as parseCookie } from 'cookie';
 import { type DataDir, sessionPath } from './datadir.js';
@@ -20,7 +19,8 @@ export interface Session {
 }
 
 export function newSessionId(): string {
-  return randomBytes(32).toString('base64url');
+  // node:crypto on first use: the room handler reads sessions but never makes one.
+  return process.getBuiltinModule('node:crypto').randomBytes(32).toString('base64url');
 }
 
 /** The session id from a Cookie header, or undefined when absent or malformed. */

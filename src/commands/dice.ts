@@ -2,7 +2,6 @@
 // The server throws the dice with a CSPRNG and logs a `roll` event: a client can only
 // ask for a roll, never report one.
 
-import { randomInt } from 'node:crypto';
 import { ProtocolError } from '../protocol.js';
 import type { Command } from './types.js';
 
@@ -19,7 +18,8 @@ export const DICE_LIMITS = {
 /** A uniform integer in [1, sides]. */
 export type DieThrower = (sides: number) => number;
 
-export const cryptoDie: DieThrower = (sides) => randomInt(1, sides + 1);
+// node:crypto is loaded on the first throw, not when every handler starts.
+export const cryptoDie: DieThrower = (sides) => process.getBuiltinModule('node:crypto').randomInt(1, sides + 1);
 
 export interface Throw {
   /** Every throw, re-throws included, in the order they happened. */
