@@ -7,7 +7,7 @@
 // in X-Forwarded-For, which anyone can also send. It is believed only as far as the hops
 // that appended to it are proxies the admin named (server.trusted_proxies).
 
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from './config.js';
 import type { CgiEnv } from './identity.js';
@@ -25,6 +25,22 @@ export interface AuditEntry {
   pid: number;
 }
 
+/**
+ * 4, 6 or 0 like net.isIP, without its IPv6 regular expression: compiling that took
+ * ~25 ms of every handler's start. IPv6 is checked by inet_pton, through a BlockList.
+ */
+function ipFamily(a: string): 0 | 4 | 6 {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255 && (o === '0' || !o.startsWith('0'))) ? 4 : 0;
+  if (!a.includes(':') || !/^[0-9a-f:.]+$/i.test(a)) return 0;
+  try {
+    new BlockList().addAddress(a, 'ipv6');
+    return 6;
+  } catch {
+    return 0;
+  }
+}
+
 /** `::ffff:10.0.0.1` is 10.0.0.1; `[::1]:443` and `10.0.0.1:443` lose their port. */
 function bareAddress(raw: string): string | undefined {
   let a = raw.trim();
@@ -33,7 +49,7 @@ function bareAddress(raw: string): string | undefined {
   else if (/^[\d.]+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
   a = a.replace(/%.*$/, '').toLowerCase(); // an IPv6 zone says nothing about who it was
   if (/^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a)) a = a.slice(7);
-  return isIP(a) ? a : undefined;
+  return ipFamily(a) ? a : undefined;
 }
 
 /** "127.0.0.1, ::1, 10.0.0.0/8" → a matcher; an entry that is no address is a config error. */
@@ -43,13 +59,13 @@ export function trustedProxies(list: string): (addr: string) => boolean {
     const [host, bits] = raw.split('/');
     const a = bareAddress(host);
     if (!a) throw new Error(`server.trusted_proxies: "${raw}" is not an address or a CIDR range`);
-    const type = isIP(a) === 6 ? 'ipv6' : 'ipv4';
+    const type = ipFamily(a) === 6 ? 'ipv6' : 'ipv4';
     if (bits === undefined) block.addAddress(a, type);
     else block.addSubnet(a, Number(bits), type);
   }
   return (addr) => {
     const a = bareAddress(addr);
-    return a !== undefined && block.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+    return a !== undefined && block.check(a, ipFamily(a) === 6 ? 'ipv6' : 'ipv4');
   };
 }
 

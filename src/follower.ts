@@ -114,8 +114,8 @@ export class Follower {
     this.watcher = w;
     // Once the file is renamed away chokidar also watches the directory: ignore the
     // events of sibling files (other rooms' logs).
-    w.on('raw', (_event, file) => {
-      if (typeof file !== 'string' || file === this.name || file === '') this.wake();
+    w.on('raw', (event, file) => {
+      if (typeof file !== 'string' || file === this.name || file === '') this.wake(event === 'rename');
     });
     // With inotify every change already arrives as a raw event; chokidar's own events
     // would only repeat the work. The stat-polling watcher needs them.
@@ -147,9 +147,9 @@ export class Follower {
     });
   }
 
-  private wake(): void {
+  private wake(renamed = false): void {
     if (this.closed) return;
-    this.drain();
+    this.drain(renamed || this.polling);
     // inotify reports every write after the data is readable, so a raw event is never
     // lost; stat polling can miss a change inside its interval, so look once more.
     if (this.polling && !this.recheck) {
@@ -161,11 +161,13 @@ export class Follower {
   }
 
   /** Read everything new, following truncation and rotation. Safe to call any time. */
-  drain(): void {
+  drain(checkPath = true): void {
     if (this.closed) return;
     if (this.fd === undefined && !this.openCurrent(0)) return;
     for (let guard = 0; guard < 4; guard++) {
-      this.readToEof();
+      // While the file grows it is still the one at the path: writers open the path for
+      // every line. Look for a rotation only when it stops growing, or when told to.
+      if (this.readToEof() > 0 && !checkPath) return;
       let st;
       try {
         st = statSync(this.path);
@@ -185,9 +187,11 @@ export class Follower {
     }
   }
 
-  private readToEof(): void {
+  /** Returns how many bytes were read. */
+  private readToEof(): number {
     const fd = this.fd;
-    if (fd === undefined) return;
+    if (fd === undefined) return 0;
+    let got = 0;
     const size = fstatSync(fd).size;
     if (size < this.offset || this.wasRewritten()) {
       // copytruncate: the file was cut under us; what follows is new.
@@ -199,9 +203,11 @@ export class Follower {
       const n = readSync(fd, this.block, 0, READ_BLOCK, this.offset);
       if (n <= 0) break;
       this.offset += n;
+      got += n;
       this.consume(this.block.subarray(0, n));
-      if (this.closed) return;
+      if (this.closed) return got;
     }
+    return got;
   }
 
   /**
