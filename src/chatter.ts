@@ -51,10 +51,10 @@ export interface Output {
 /**
  * A `users` list costs O(N) to every one of N chatters: a burst of joins or leaves is
  * coalesced (30 ms), and in a storm (a server restart, a class logging in) each
- * connection gets at most four lists a second, the last one always up to date.
+ * connection gets at most one list a second, the last one always up to date.
  */
 const USERS_COALESCE_MS = 30;
-const USERS_MIN_GAP_MS = 250;
+const USERS_MIN_GAP_MS = 1000;
 /** Whatever the limits, a line longer than this is never buffered whole. */
 const HARD_LINE_CAP = 1024 * 1024;
 
