@@ -11,6 +11,7 @@ const STALL_MS = 5000;
 export class LineOutput {
   private readonly sock: Socket;
   private overflowed = false;
+  private pending = '';
   private lastWritten = 0;
   private lastProgress = Date.now();
 
@@ -34,8 +35,17 @@ export class LineOutput {
       this.onOverflow();
       return;
     }
-    this.sock.write(line + '\n');
+    // Lines written in one turn of the event loop (a follower draining a burst) leave in
+    // one write(2); websocketd still makes one frame of each line.
+    if (this.pending === '') queueMicrotask(this.flush);
+    this.pending += line + '\n';
   }
+
+  private readonly flush = (): void => {
+    const chunk = this.pending;
+    this.pending = '';
+    if (chunk !== '' && !this.sock.destroyed) this.sock.write(chunk);
+  };
 
   /**
    * A long replay queues far more than the limit in one go and a healthy client drains
@@ -61,6 +71,7 @@ export class LineOutput {
 
   /** Flush what is queued (bounded by `ms`), then resolve. */
   close(ms = 500): Promise<void> {
+    this.flush();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, this.overflowed ? 0 : ms);
       this.sock.end(() => {
