@@ -7,6 +7,11 @@ setup() {
   TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom-deploy.XXXXXX")"
 }
 
+# wsbg ARGS... &: the client in the background as the process $! names, so a kill
+# reaches node itself (a backgrounded `ws` function would leave node running, holding
+# bats' output open until its --sleep ends)
+wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
+
 teardown() {
   cleanup_server
   rm -rf "$TMP"
@@ -170,10 +175,10 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
 
 @test "audit: a kick is its outcome; without audit_log the lines go to websocketd's log (journald)" {
   start_server --set stun.enabled=false
-  ws "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/bob.out" &
+  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/bob.out" &
   local bob=$!
   wait_until grep -q welcome "$DATA/bob.out"
-  ws "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/carol.out" &
+  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/carol.out" &
   local carol=$!
   wait_until grep -q welcome "$DATA/carol.out"
   run node "$ROOT/dist/tailroom.mjs" kick lobby Anonymous --data-dir "$DATA"

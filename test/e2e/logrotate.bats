@@ -27,6 +27,11 @@ setup() {
   ' "$DATA/rooms/lobby.log"
 }
 
+# wsbg ARGS... &: the client in the background as the process $! names, so a kill
+# reaches node itself (a backgrounded `ws` function would leave node running, holding
+# bats' output open until its --sleep ends)
+wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
+
 teardown() {
   local p
   for p in ${BG_PIDS:-}; do kill "$p" 2>/dev/null || true; done
@@ -41,12 +46,12 @@ rotate_conf() {
   grep -q "^$DATA/rooms/\*.log {" "$TMP/logrotate.conf"
 }
 
-# sender N: PER_SENDER messages "rot-N-001" …, 90 ms apart (about 9 s in all)
+# sender N: PER_SENDER messages "rot-N-001" …, 200 ms apart (about 20 s in all)
 sender() {
   local args=() i
-  for i in $(seq -f '%03g' 1 "$PER_SENDER"); do args+=(--send "rot-$1-$i" --sleep 90); done
+  for i in $(seq -f '%03g' 1 "$PER_SENDER"); do args+=(--send "rot-$1-$i" --sleep 200); done
   # Lines already sent are logged before the handler leaves; the pause is only politeness.
-  ws "$URL/lobby" --wait welcome "${args[@]}" --sleep 300
+  wsbg "$URL/lobby" --wait welcome "${args[@]}" --sleep 300
 }
 
 messages() { grep -o '"text":"rot-[0-9]*-[0-9]*"' | cut -d'"' -f4; }
@@ -76,7 +81,7 @@ chat_while_rotating() {
   BG_PIDS=""
   local l
   for l in l1 l2; do
-    ws "$URL/lobby" --wait welcome --sleep 60000 >"$TMP/$l.out" &
+    wsbg "$URL/lobby" --wait welcome --sleep 120000 >"$TMP/$l.out" &
     BG_PIDS+=" $!"
     wait_until grep -q welcome "$TMP/$l.out"
   done
@@ -87,13 +92,14 @@ chat_while_rotating() {
   done
   # Rotation k comes once sender 1 is k/(ROTATIONS+1) of the way through, so every
   # rotation falls in the middle of the chat however fast the machine is. They are
-  # 2.5 s apart at least: more than a second (the dateformat counts seconds) and more
-  # than the follower's 2 s safety re-check, which two rotations inside one interval
-  # can outrun (a daily rotation never does; see the report in README, "logrotate").
+  # 5.5 s apart at least: more than a second (the dateformat counts seconds) and more
+  # than the follower's 5 s safety re-check. Two rotations inside one such interval can
+  # make a follower skip the file between them (README, "Log rotation"); a daily
+  # rotation never does that.
   local r last=0
   for r in $(seq 1 "$ROTATIONS"); do
     wait_long said "rot-1-$(printf '%03d' $((r * PER_SENDER / (ROTATIONS + 1))))"
-    while (($(date +%s%N) - last < 2500000000)); do sleep 0.05; done
+    while (($(date +%s%N) - last < 5500000000)); do sleep 0.05; done
     last=$(date +%s%N)
     logrotate -v -f -s "$TMP/state" "$TMP/logrotate.conf" >>"$TMP/logrotate.out" 2>&1 || { cat "$TMP/logrotate.out"; return 1; }
   done

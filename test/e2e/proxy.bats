@@ -18,6 +18,11 @@ setup() {
   PROXY_PID=
 }
 
+# wsbg ARGS... &: the client in the background as the process $! names, so a kill
+# reaches node itself (a backgrounded `ws` function would leave node running, holding
+# bats' output open until its --sleep ends)
+wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
+
 teardown() {
   if [[ -n "$PROXY_PID" ]]; then
     kill "$PROXY_PID" 2>/dev/null || true
@@ -146,7 +151,7 @@ pages_and_chat_through_proxy() {
   [[ -n $id ]]
 
   # Chat: bob listens, alice (named by her session) talks; both through the proxy.
-  ws "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --wait welcome --wait '"text":"through the proxy"' >"$TMP/bob.out" &
+  wsbg "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --wait welcome --wait '"text":"through the proxy"' >"$TMP/bob.out" &
   local bob=$!
   wait_until grep -q welcome "$TMP/bob.out"
   run ws "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --cookie "tailroom_session=$id" --wait welcome \

@@ -12,6 +12,11 @@ setup() {
     --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set chat.rate_per_sec=0)
 }
 
+# wsbg ARGS... &: the client in the background as the process $! names, so a kill
+# reaches node itself (a backgrounded `ws` function would leave node running, holding
+# bats' output open until its --sleep ends)
+wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
+
 teardown() {
   local p
   for p in $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -77,11 +82,11 @@ wait_long() {
   start_instance B "$other"
 
   # bob on B, alice on A; each answers the other.
-  ws "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bob' --out "$DATA/bob.out" --wait welcome \
+  wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bob' --out "$DATA/bob.out" --wait welcome \
     --wait '"text":"hi from A"' --send 'hi from B' --sleep 60000 >/dev/null &
   PIDS+=" $!"
   wait_until grep -q welcome "$DATA/bob.out"
-  ws "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: alice' --out "$DATA/alice.out" --wait welcome \
+  wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: alice' --out "$DATA/alice.out" --wait welcome \
     --send 'hi from A' --wait '"text":"hi from B"' --sleep 60000 >/dev/null &
   PIDS+=" $!"
   wait_until grep -q welcome "$DATA/alice.out"
@@ -115,9 +120,9 @@ wait_long() {
   start_instance B
   local args=() i
   for i in $(seq -f '%03g' 1 60); do args+=(--send "$(printf 'x%.0s' $(seq 1 300))-$i"); done
-  ws "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: anna' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
+  wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: anna' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
   local a=$!
-  ws "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bert' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
+  wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bert' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
   local b=$!
   wait "$a"
   wait "$b"
