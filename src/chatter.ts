@@ -177,7 +177,7 @@ export class Chatter {
       return this.finish(0);
     }
     await this.log({ type: 'join', from: this.presence.name, color: this.presence.color });
-    audit(this.cfg, this.req.cgi ?? {}, this.room, this.presence.name, 'joined');
+    audit(this.cfg, this.req.cgi, this.room, this.presence.name, 'joined');
 
     // Everything up to `end` is replayed; the follower takes over exactly there.
     const end = logSize(this.logPath);
@@ -426,7 +426,7 @@ export class Chatter {
       return e?.type === 'leave' && e.from === name && e.t >= this.joinedAt;
     });
     this.sendError('forbidden', 'you were removed from the room');
-    audit(this.cfg, this.req.cgi ?? {}, this.room, name, 'removed');
+    audit(this.cfg, this.req.cgi, this.room, name, 'removed');
     const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: this.presence.color, reason: 'kicked' });
     void done.catch(() => undefined).finally(() => this.finish(0));
   }
@@ -448,7 +448,7 @@ export class Chatter {
         process.stderr.write(`tailroom: could not log leave of ${p.name}: ${(e as Error).message}\n`);
       }
     }
-    if (p) audit(this.cfg, this.req.cgi ?? {}, this.room, p.name, reason);
+    if (p) audit(this.cfg, this.req.cgi, this.room, p.name, reason);
     this.finish(0);
   }
 

@@ -61,6 +61,9 @@ describe('audit: the line', () => {
       assert.equal(lines.length, 2);
       assert.match(lines[0], /addr=198\.51\.100\.4 room=lobby name=alice outcome=joined pid=\d+$/);
       assert.match(lines[1], /outcome=closed/);
+      // No CGI environment, no connection: an in-process chatter is not audited.
+      audit(cfg, undefined, 'lobby', 'test', 'joined');
+      assert.equal(readFileSync(join(dir, 'log/audit.log'), 'utf8').trimEnd().split('\n').length, 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
