@@ -96,7 +96,8 @@ export async function startServer(extra: string[] = [], opts: { stunPort?: numbe
       await gone;
       clearTimeout(t);
     }
-    rmSync(data, { recursive: true, force: true });
+    // Handlers may still be logging their leave after the CLI exited: retry a little.
+    rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   const until = Date.now() + 30000;
   while (!(out.includes('chat at') && (opts.waitForStun === false || out.includes('STUN on udp')))) {
