@@ -27,6 +27,8 @@ export interface FollowOptions {
 const RECHECK_MS = 60;
 // Only a backstop (inotify loses nothing): rare, because every handler pays it while idle.
 const SAFETY_MS = 5000;
+/** How often to look for a followed file that was renamed away, until it is back. */
+const MISSING_POLL_MS = 100;
 const READ_BLOCK = 64 * 1024;
 /** A line longer than this without a newline is garbage: drop it rather than grow memory. */
 const MAX_PARTIAL = 1024 * 1024;
@@ -39,6 +41,7 @@ export class Follower {
   private watcher: FSWatcher | undefined;
   private recheck: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
+  private missingPoll: NodeJS.Timeout | undefined;
   private polling: boolean;
   private onFallbackReady: (() => void) | undefined;
   private closed = false;
@@ -78,6 +81,7 @@ export class Follower {
     this.closed = true;
     clearTimeout(this.recheck);
     clearInterval(this.safety);
+    clearInterval(this.missingPoll);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     const w = this.watcher;
@@ -177,14 +181,30 @@ export class Follower {
           this.missingReported = true;
           this.opts.onMissing?.();
         }
+        // Renamed away (logrotate nocreate): the next append creates the file, and the
+        // watch may not see it. Look often until it is back, or a second rotation could
+        // rename that new file away before we ever opened it.
+        this.missingPoll ??= setInterval(() => this.drain(true), MISSING_POLL_MS);
         return; // keep the old descriptor: late writers may still append to it
       }
+      clearInterval(this.missingPoll);
+      this.missingPoll = undefined;
       if (st.ino === this.ino) return;
-      // Rotated: the old file is drained to EOF above; follow the new one from 0.
+      // Rotated: the old file is drained to EOF above; follow the new one from 0, and
+      // watch the new file itself rather than through its directory.
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
       if (!this.openCurrent(0)) return;
+      this.rewatch();
     }
+  }
+
+  private rewatch(): void {
+    if (this.closed) return;
+    const old = this.watcher;
+    this.watcher = undefined;
+    void old?.close();
+    void this.startWatcher().then(() => this.drain(true));
   }
 
   /** Returns how many bytes were read. */

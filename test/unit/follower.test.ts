@@ -93,6 +93,20 @@ for (const poll of [false, true]) {
       assert.deepEqual(got, ['before', 'late-in-old', 'after-1', 'after-2']);
     });
 
+    it('two rotations in quick succession: the segment in between is not skipped', async () => {
+      renameSync(path, `${path}.1`);
+      await sleep(200);
+      appendFileSync(path, 'in-a-1\n');
+      appendFileSync(path, 'in-a-2\n');
+      await sleep(250);
+      renameSync(path, `${path}.2`);
+      await sleep(200);
+      appendFileSync(path, 'in-b\n');
+      await until(() => got.length >= 3, 6000);
+      await sleep(150);
+      assert.deepEqual(got, ['in-a-1', 'in-a-2', 'in-b']);
+    });
+
     it('survives nocreate rotation: the next append creates the file a while later', async () => {
       renameSync(path, `${path}.1`);
       await sleep(300);
