@@ -340,6 +340,7 @@ async function churnScenario(port: number): Promise<Row> {
     const connects: number[] = [];
     const said: string[] = [];
     let failures = 0;
+    const reasons = new Map<string, number>();
     await Promise.all(
       Array.from({ length: 4 }, async (_, w) => {
         for (let k = 0; performance.now() < until; k++) {
@@ -353,8 +354,9 @@ async function churnScenario(port: number): Promise<Row> {
             while (!c.received.has(text) && Date.now() < t) await sleep(5);
             c.ws.close();
             await new Promise((r) => c.ws.once('close', r));
-          } catch {
+          } catch (e) {
             failures++;
+            reasons.set((e as Error).message, (reasons.get((e as Error).message) ?? 0) + 1);
           }
         }
       }),
@@ -371,6 +373,7 @@ async function churnScenario(port: number): Promise<Row> {
       'connect p99 (ms)': pct(connects, 99),
       'lines lost': said.filter((s) => !watcher!.received.has(s)).length,
       failures,
+      'failure reasons': [...reasons].map(([m, k]) => `${k}× ${m}`).join('; ') || '-',
       'handlers left over': left,
     };
   } finally {

@@ -173,7 +173,7 @@ export class Chatter {
       onReaped: this.reaped,
     });
     if (this.closing) {
-      this.presence.vacate(); // asked to leave while joining: leave no ghost behind
+      await this.presence.vacate(); // asked to leave while joining: leave no ghost behind
       return this.finish(0);
     }
     await this.log({ type: 'join', from: this.presence.name, color: this.presence.color });
@@ -441,7 +441,7 @@ export class Chatter {
     if (this.leaving) return;
     this.leaving = true;
     const p = this.presence;
-    if (p?.vacate()) {
+    if (p && (await p.vacate())) {
       try {
         await this.log({ type: 'leave', from: p.name, color: p.color, reason });
       } catch (e) {

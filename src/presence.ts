@@ -4,6 +4,7 @@
 // a presence whose lock went stale (or whose process is gone) is reaped exactly once:
 // the reaper that wins the rename to a tombstone logs the `leave`.
 
+import * as nodeFs from 'node:fs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,7 @@ export function roomsWithPresence(d: DataDir): string[] {
 export class Presence {
   private release: (() => Promise<void>) | undefined;
   private gone = false;
+  private detached = false;
 
   private constructor(
     readonly d: DataDir,
@@ -147,6 +149,7 @@ export class Presence {
     writeFileSync(this.inbox, '', { flag: 'a', mode: 0o600 });
     this.release = await (await properLockfile()).lock(infoPath(this.d, this.room, this.name), {
       realpath: false,
+      fs: this.lockFs,
       stale: this.opts.staleMs,
       update: Math.max(1000, Math.floor(this.opts.staleMs / 2)),
       onCompromised: () => {
@@ -221,9 +224,18 @@ export class Presence {
    * Give the name up. Returns false when it was already taken from us (kicked or
    * reaped): then whoever removed it is responsible for the `leave`, not us.
    */
-  vacate(): boolean {
+  async vacate(): Promise<boolean> {
     if (this.gone) return false;
     this.gone = true;
+    if (!this.ownsPath()) {
+      this.abandon();
+      return false;
+    }
+    // Hand the lock back while the path is still ours: proper-lockfile removes a lock by
+    // its path (on release, and for every lock still held when the process exits), and a
+    // moment from now that path may be the lock of the next chatter with this name.
+    await this.release?.().catch(() => undefined);
+    this.detached = true;
     const tomb = join(roomUsersDir(this.d, this.room), `.gone-${process.pid}-${Date.now().toString(36)}`);
     try {
       renameSync(this.dir, tomb);
@@ -237,8 +249,24 @@ export class Presence {
   /** Forget the lock without touching files (the directory is already gone). */
   abandon(): void {
     this.gone = true;
+    this.detached = true; // the path is not ours any more: stop the refresh, touch nothing
     void this.release?.().catch(() => undefined);
   }
+
+  /** The directory at our path is still the one we created (not a newcomer's). */
+  private ownsPath(): boolean {
+    const info = readInfo(this.d, this.room, this.name);
+    return info !== undefined && info.pid === process.pid && info.host === hostname();
+  }
+
+  /** fs for proper-lockfile: once detached, removing "our" lock would remove someone else's. */
+  private readonly lockFs = {
+    ...nodeFs,
+    rmdir: (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => (this.detached ? cb(null) : nodeFs.rmdir(path, cb)),
+    rmdirSync: (path: string) => {
+      if (!this.detached) nodeFs.rmdirSync(path);
+    },
+  };
 }
 
 /**

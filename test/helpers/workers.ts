@@ -20,6 +20,6 @@ if (verb === 'append') {
   const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
   process.stdout.write(p.name + '\n');
   for (let i = 0; i < 600 && !existsSync(hold); i++) await new Promise((r) => setTimeout(r, 50));
-  p.vacate();
+  await p.vacate();
   process.exit(0);
 }

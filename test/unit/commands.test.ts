@@ -297,7 +297,7 @@ describe('Presence.rename', () => {
     assert.ok(statSync(join(root, 'users/lobby/zed/inbox')).isFile());
     assert.ok(p.stillHeld());
     await ms(1600); // past one lock refresh: the released old lock must not report itself compromised
-    assert.ok(p.vacate());
+    assert.ok(await p.vacate());
   });
   it('takes back a name whose holder died, and numbers a live one', async () => {
     const d = dataDir(root);
@@ -305,7 +305,7 @@ describe('Presence.rename', () => {
     const p = await Presence.join(d, 'lobby', 'alice', '#000000', opts);
     assert.equal(await p.rename('bob', opts.onReaped), 'bob1');
     assert.equal(await p.rename('bob', opts.onReaped), 'bob1', 'bob is still live: bob1 is the first free, and ours');
-    live.vacate();
-    p.vacate();
+    await live.vacate();
+    await p.vacate();
   });
 });

@@ -52,8 +52,8 @@ describe('presence', () => {
     const b = await Presence.join(d, 'lobby', long, '#000000', opts);
     assert.equal(a.name, long);
     assert.equal(b.name, 'x'.repeat(31) + '1');
-    a.vacate();
-    b.vacate();
+    await a.vacate();
+    await b.vacate();
   });
 
   it('reaps the presence of a dead process exactly once, and gives its name to the next joiner', async () => {
@@ -74,7 +74,7 @@ describe('presence', () => {
     const p = await Presence.join(d, 'lobby', 'ghost', '#000000', { staleMs: 5000, onLost: () => undefined, onReaped });
     assert.equal(p.name, 'ghost');
     assert.equal(reaped.length, 2);
-    p.vacate();
+    await p.vacate();
   });
 
   it('reaps a presence from another host only when its lock is stale', async () => {
@@ -106,6 +106,6 @@ describe('presence', () => {
     while (lost === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     assert.equal(lost, 1);
     assert.equal(p.stillHeld(), false);
-    assert.equal(p.vacate(), false, 'whoever removed it owns the leave');
+    assert.equal(await p.vacate(), false, 'whoever removed it owns the leave');
   });
 });
