@@ -1,6 +1,7 @@
 // Child-process workers for the concurrency tests: real separate processes racing on
 // real files, as websocketd's handlers do.
 //   append PATH TAG COUNT BYTES   append COUNT lines of about BYTES bytes each
+//   leave-then-linger DATA ROOM NAME RELEASE   claim, give up, exit once RELEASE exists
 //   join DATA ROOM NAME RELEASE   claim a presence, print the name got, hold it until
 //                                 the file RELEASE exists (at most 30 s), vacate
 import { existsSync } from 'node:fs';
@@ -15,6 +16,15 @@ if (verb === 'append') {
     const line = JSON.stringify({ tag, i, pad: tag.repeat(Math.ceil(Number(bytes) / tag.length)).slice(0, Number(bytes)) });
     await appendLine(path, line);
   }
+} else if (verb === 'leave-then-linger') {
+  // Claim a name, give it up, then stay alive until RELEASE exists: meanwhile someone
+  // else may take the name, and our exit must not touch their lock.
+  const [root, room, name, release] = args;
+  const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
+  await p.vacate();
+  process.stdout.write('left\n');
+  for (let i = 0; i < 600 && !existsSync(release); i++) await new Promise((r) => setTimeout(r, 50));
+  process.exit(0);
 } else if (verb === 'join') {
   const [root, room, name, hold] = args;
   const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });

@@ -44,6 +44,19 @@ describe('presence', () => {
     assert.deepEqual(readdirSync(join(root, 'users', 'lobby')).filter((n) => !n.startsWith('.')), [], 'all vacated');
   });
 
+  it("a chatter who left and then exits does not remove the lock of the next one with that name", async function () {
+    this.timeout(30000);
+    const release = join(root, 'release');
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, 'leave-then-linger', root, 'lobby', 'bob', release], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => p.stdout.on('data', (d) => String(d).includes('left') && resolve()));
+    const next = await Presence.join(dataDir(root), 'lobby', 'bob', '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
+    assert.equal(next.name, 'bob');
+    writeFileSync(release, '');
+    await new Promise((r) => p.on('exit', r));
+    assert.ok(existsSync(join(root, 'users', 'lobby', 'bob', 'info.lock')), 'the newcomer still holds its lock');
+    await next.vacate();
+  });
+
   it('numbers within the length limit', async () => {
     const d = dataDir(root);
     const opts = { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined };
