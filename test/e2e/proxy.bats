@@ -47,7 +47,11 @@ site() {
   grep -q "$TMP/key.pem" "$out"
   grep -q "127.0.0.1:$PORT" "$out"
   grep -q "127.0.0.1:$PROXY_PORT" "$out"
-  if grep -qE '8089|:443|example.org\.(pem|key)' "$out"; then echo "unsubstituted: $(grep -nE '8089|:443' "$out")"; return 1; fi
+  # Whole numbers only: a random port such as 44347 contains "443".
+  if grep -qE '(^|[^0-9])8089([^0-9]|$)|:443([^0-9]|$)|example.org\.(pem|key)' "$out"; then
+    echo "unsubstituted: $(grep -nE '(^|[^0-9])8089([^0-9]|$)|:443([^0-9]|$)' "$out")"
+    return 1
+  fi
 }
 
 wait_for_proxy() {
