@@ -96,8 +96,17 @@ export async function startServer(extra: string[] = [], opts: { stunPort?: numbe
       await gone;
       clearTimeout(t);
     }
-    // Handlers may still be logging their leave after the CLI exited: retry a little.
-    rmSync(data, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // Handlers may still be logging their leave after the CLI exited (a leave can even
+    // recreate rooms/): retry for a few seconds, until they are gone.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(data, { recursive: true, force: true });
+        break;
+      } catch (e) {
+        if (attempt >= 50) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   };
   const until = Date.now() + 30000;
   while (!(out.includes('chat at') && (opts.waitForStun === false || out.includes('STUN on udp')))) {
