@@ -101,6 +101,7 @@ export class Chatter {
   private readonly d: DataDir;
   private readonly logPath: string;
   private readonly textMode: boolean;
+  private readonly since: string | null;
   private presence: Presence | undefined;
   private roomFollower: Follower | undefined;
   private inboxFollower: Follower | undefined;
@@ -129,6 +130,7 @@ export class Chatter {
     this.logPath = roomLogPath(this.d, room);
     const q = new URLSearchParams(req.query);
     this.textMode = q.get('format') === 'text';
+    this.since = q.get('since');
     this.msgBucket = new TokenBucket(cfg.chat.rate_per_sec, cfg.chat.rate_burst);
     this.signalBucket = new TokenBucket(cfg.chat.signal_rate_per_sec, cfg.chat.signal_rate_burst);
   }
@@ -193,23 +195,8 @@ export class Chatter {
     });
     this.replay(end);
 
-    const poll = this.cfg.files.watch === 'poll';
-    const fallback = (reason: string) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`);
-    this.roomFollower = new Follower(this.logPath, {
-      offset: end,
-      poll,
-      pollIntervalMs: this.cfg.files.poll_interval_ms,
-      onLine: (line) => this.roomLine(line),
-      onFallback: fallback,
-    });
-    this.inboxFollower = new Follower(this.presence.inbox, {
-      offset: 0,
-      poll,
-      pollIntervalMs: this.cfg.files.poll_interval_ms,
-      onLine: (line) => this.inboxLine(line),
-      onMissing: () => this.lostPresence(),
-      onFallback: fallback,
-    });
+    this.roomFollower = this.follow(this.logPath, end, (line) => this.roomLine(line));
+    this.inboxFollower = this.followInbox(this.presence.inbox);
     await Promise.all([this.roomFollower.start(), this.inboxFollower.start()]);
 
     // Other chatters' dead presences: one scan per room per interval, whoever gets there first.
@@ -228,9 +215,24 @@ export class Chatter {
     }
   }
 
+  private follow(path: string, offset: number, onLine: (line: string) => void, onMissing?: () => void): Follower {
+    return new Follower(path, {
+      offset,
+      poll: this.cfg.files.watch === 'poll',
+      pollIntervalMs: this.cfg.files.poll_interval_ms,
+      onLine,
+      onMissing,
+      onFallback: (reason) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`),
+    });
+  }
+
+  /** Our inbox, from its first line; its disappearance means our presence was taken. */
+  private followInbox(path: string): Follower {
+    return this.follow(path, 0, (line) => this.inboxLine(line), () => this.lostPresence());
+  }
+
   private replay(end: number): void {
-    const q = new URLSearchParams(this.req.query);
-    const since = q.get('since');
+    const since = this.since;
     let lines: string[] | undefined;
     if (since && isEventId(since)) {
       lines = linesSince(this.logPath, since, end);
@@ -400,14 +402,7 @@ export class Chatter {
     const old = this.inboxFollower;
     // The old follower's onMissing may fire once its directory is gone; lostPresence
     // ignores it because the new directory is held.
-    this.inboxFollower = new Follower(p.inbox, {
-      offset: 0,
-      poll: this.cfg.files.watch === 'poll',
-      pollIntervalMs: this.cfg.files.poll_interval_ms,
-      onLine: (line) => this.inboxLine(line),
-      onMissing: () => this.lostPresence(),
-      onFallback: (reason) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`),
-    });
+    this.inboxFollower = this.followInbox(p.inbox);
     await this.inboxFollower.start();
     if (this.leaving) void this.inboxFollower.close(); // left while renaming: finish() closed the old one only
     old?.drain();
