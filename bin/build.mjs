@@ -47,8 +47,8 @@ const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)
 
 const jobs = [];
 // A room handler starts per connection: proper-lockfile gets plain fs instead of
-// graceful-fs (src/shims/graceful-fs.cjs says why).
-const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs') };
+// graceful-fs, and signal-exit a one-line assert (src/shims/ says why).
+const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs'), assert: join(root, 'src', 'shims', 'assert.cjs') };
 for (const f of tsIn('handlers')) {
   jobs.push(build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, f.replace(/\.ts$/, '.cjs')) }));
 }

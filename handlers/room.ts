@@ -7,6 +7,7 @@ import { writeSync } from 'node:fs';
 import { Chatter, requestFromEnv } from '../src/chatter.js';
 import { loadConfig } from '../src/config.js';
 import { LineOutput } from '../src/output.js';
+import { warn } from '../src/warn.js';
 
 let out: LineOutput;
 
@@ -29,13 +30,13 @@ function main(): void {
   try {
     cfg = loadConfig();
   } catch (e) {
-    process.stderr.write(`tailroom: ${(e as Error).message}\n`);
+    warn((e as Error).message);
     fail('the server is misconfigured');
   }
 
   // Each line becomes one WebSocket frame, in order.
   out = new LineOutput(1, cfg.chat.max_backlog_bytes, () => {
-    process.stderr.write(`tailroom: ${room}: the client stopped reading; dropped\n`);
+    warn(`${room}: the client stopped reading; dropped`);
     void chatter.leave('lost');
   });
   const chatter = new Chatter(cfg, room, req, out, (code) => {
@@ -56,7 +57,7 @@ function main(): void {
       });
     })
     .catch((e: unknown) => {
-      process.stderr.write(`tailroom: ${(e as Error).stack ?? e}\n`);
+      warn(String((e as Error).stack ?? e));
       out.write(JSON.stringify({ type: 'error', code: 'storage', message: 'could not join the room' }));
       void chatter.leave('closed');
     });

@@ -7,11 +7,13 @@
 // in X-Forwarded-For, which anyone can also send. It is believed only as far as the hops
 // that appended to it are proxies the admin named (server.trusted_proxies).
 
+import { writeSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from './config.js';
 import type { CgiEnv } from './identity.js';
 import { appendLine } from './jsonl.js';
+import { warn } from './warn.js';
 
 /** How a connection began or ended: joined, then closed, kicked, lost or removed. */
 export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed';
@@ -105,6 +107,13 @@ export function auditPath(cfg: Config): string | undefined {
   return isAbsolute(p) ? p : join(cfg.dataDir, p);
 }
 
+let trustedMemo: { list: string; check: (addr: string) => boolean } | undefined;
+/** A connection writes two audit lines (join and leave): build the list once. */
+function trustedOnce(list: string): (addr: string) => boolean {
+  if (trustedMemo?.list !== list) trustedMemo = { list, check: trustedProxies(list) };
+  return trustedMemo.check;
+}
+
 /**
  * Write one audit line for this connection. Never throws: a full disk or a bad setting
  * must not cost anyone their chat, so a failure is reported on stderr instead. Without a
@@ -115,16 +124,20 @@ export function audit(cfg: Config, env: CgiEnv | undefined, room: string, name: 
   if (env === undefined) return;
   let line: string;
   try {
-    line = formatAudit({ time: new Date(), addr: clientAddress(env, trustedProxies(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
+    line = formatAudit({ time: new Date(), addr: clientAddress(env, trustedOnce(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
   } catch (e) {
-    process.stderr.write(`tailroom: audit: ${(e as Error).message}\n`);
+    warn(`audit: ${(e as Error).message}`);
     return;
   }
   const path = auditPath(cfg);
   if (path === undefined) {
-    process.stderr.write(line + '\n');
+    try {
+      writeSync(2, line + '\n');
+    } catch {
+      // stderr is gone: so is the admin's log
+    }
     return;
   }
   // One O_APPEND write per line, as the room logs: many handlers share the file.
-  void appendLine(path, line, { mkdir: true }).catch((e: unknown) => process.stderr.write(`tailroom: audit: ${(e as Error).message}; ${line}\n`));
+  void appendLine(path, line, { mkdir: true }).catch((e: unknown) => warn(`audit: ${(e as Error).message}; ${line}`));
 }

@@ -129,7 +129,9 @@ export class Presence {
         mkdirSync(dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped)) n--; // try the same name again
+        // The name itself gets the thorough check; the numbered ones only the quick one,
+        // or the 200th "Anonymous" would check 199 locks (~10 ms) to join.
+        if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped, n > 0)) n--; // try the same name again
         continue;
       }
       const p = new Presence(d, room, name, color, opts);
@@ -187,7 +189,7 @@ export class Presence {
         mkdirSync(dir);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        if (await reapIfDead(this.d, this.room, name, this.opts.staleMs, onReaped)) n--;
+        if (await reapIfDead(this.d, this.room, name, this.opts.staleMs, onReaped, n > 0)) n--;
         continue;
       }
       const oldDir = this.dir;
@@ -259,9 +261,16 @@ export class Presence {
     return info !== undefined && info.pid === process.pid && info.host === hostname();
   }
 
-  /** fs for proper-lockfile: once detached, removing "our" lock would remove someone else's. */
+  /**
+   * fs for proper-lockfile: once detached, removing "our" lock would remove someone else's.
+   * Only what it calls: spreading all of node:fs would run its lazy getters (streams,
+   * fs/promises), ~7 ms at every start.
+   */
   private readonly lockFs = {
-    ...nodeFs,
+    mkdir: nodeFs.mkdir,
+    stat: nodeFs.stat,
+    utimes: nodeFs.utimes,
+    realpath: nodeFs.realpath,
     rmdir: (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => (this.detached ? cb(null) : nodeFs.rmdir(path, cb)),
     rmdirSync: (path: string) => {
       if (!this.detached) nodeFs.rmdirSync(path);
@@ -272,6 +281,8 @@ export class Presence {
 /**
  * If the presence `name` belongs to a dead process, take it away (rename to a
  * tombstone, so only one reaper wins) and report it. Returns true if reaped.
+ * `quick`: only a holder whose process is gone on this host counts as dead; a stalled
+ * or remote holder is left to the thorough check (the room's reaper timer).
  */
 export async function reapIfDead(
   d: DataDir,
@@ -279,12 +290,15 @@ export async function reapIfDead(
   name: string,
   staleMs: number,
   onReaped: (info: UserSummary) => Promise<void>,
+  quick = false,
 ): Promise<boolean> {
   const dir = presenceDir(d, room, name);
   const info = readInfo(d, room, name);
   let dead = false;
   if (info && info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid)) {
     dead = true;
+  } else if (quick) {
+    return false;
   } else {
     let locked = true;
     try {
