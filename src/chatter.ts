@@ -32,6 +32,7 @@ import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from './roomlog.js';
 import { identify } from './identity.js';
 import { audit } from './audit.js';
+import { warn } from './warn.js';
 
 /** What websocketd tells a handler about its request (CGI variables). */
 export interface Request {
@@ -55,6 +56,8 @@ export interface Output {
  */
 const USERS_COALESCE_MS = 30;
 const USERS_MIN_GAP_MS = 1000;
+/** A room this big reads a flood every coalesce_ms; bigger rooms proportionally less often. */
+const CHATTERS_PER_COALESCE = 50;
 /** Whatever the limits, a line longer than this is never buffered whole. */
 const HARD_LINE_CAP = 1024 * 1024;
 
@@ -195,7 +198,7 @@ export class Chatter {
     });
     this.replay(end);
 
-    this.roomFollower = this.follow(this.logPath, end, (line) => this.roomLine(line));
+    this.roomFollower = this.follow(this.logPath, end, (line) => this.roomLine(line), undefined, () => this.restMs());
     this.inboxFollower = this.followInbox(this.presence.inbox);
     await Promise.all([this.roomFollower.start(), this.inboxFollower.start()]);
 
@@ -215,14 +218,25 @@ export class Chatter {
     }
   }
 
-  private follow(path: string, offset: number, onLine: (line: string) => void, onMissing?: () => void): Follower {
+  /**
+   * How far apart a chatter reads a room in full flood. Every chatter wakes once per
+   * read, so a room of N costs N wake-ups per interval: the interval grows with the room
+   * (coalesce_ms per 50 chatters) to keep a flood in a big room from taking every core,
+   * the writers' included.
+   */
+  private restMs(): number {
+    return this.cfg.files.coalesce_ms * Math.max(1, this.users.size / CHATTERS_PER_COALESCE);
+  }
+
+  private follow(path: string, offset: number, onLine: (line: string) => void, onMissing?: () => void, coalesceMs?: () => number): Follower {
     return new Follower(path, {
       offset,
+      coalesceMs,
       poll: this.cfg.files.watch === 'poll',
       pollIntervalMs: this.cfg.files.poll_interval_ms,
       onLine,
       onMissing,
-      onFallback: (reason) => process.stderr.write(`tailroom: ${reason}; polling ${this.room}\n`),
+      onFallback: (reason) => warn(`${reason}; polling ${this.room}`),
     });
   }
 
@@ -336,7 +350,7 @@ export class Chatter {
       if (e instanceof NameError) return this.sendError('no_such_user', e.message);
       if (e instanceof StorageError) return this.sendError('storage', 'the message could not be stored; try again');
       this.sendError('bad_request', 'that message could not be handled');
-      process.stderr.write(`tailroom: ${(e as Error).stack ?? e}\n`);
+      warn(String((e as Error).stack ?? e));
     }
   }
 
@@ -440,7 +454,7 @@ export class Chatter {
       try {
         await this.log({ type: 'leave', from: p.name, color: p.color, reason });
       } catch (e) {
-        process.stderr.write(`tailroom: could not log leave of ${p.name}: ${(e as Error).message}\n`);
+        warn(`could not log leave of ${p.name}: ${(e as Error).message}`);
       }
     }
     if (p) audit(this.cfg, this.req.cgi, this.room, p.name, reason);

@@ -47,6 +47,7 @@ export const SETTINGS = [
   { section: 'chat', key: 'signal_rate_burst', kind: 'int', default: 100, doc: 'signaling messages in a burst' },
   { section: 'files', key: 'watch', kind: 'enum', default: 'inotify', values: ['inotify', 'poll'], doc: 'inotify, or poll for network filesystems' },
   { section: 'files', key: 'poll_interval_ms', kind: 'int', default: 200, doc: 'how often a polling follower looks at a file' },
+  { section: 'files', key: 'coalesce_ms', kind: 'int', default: 20, doc: 'lines coming faster than this apart are read in batches this far apart (per 50 chatters in the room), not one wake-up each; 0 = wake for every line' },
   { section: 'files', key: 'shared_fs', kind: 'bool', default: false, doc: 'data dir on NFS/CephFS: lock every append' },
   { section: 'stun', key: 'enabled', kind: 'bool', default: true, doc: 'start the embedded STUN server with `tailroom start`' },
   { section: 'stun', key: 'host', kind: 'string', default: '127.0.0.1', doc: 'STUN primary address' },

@@ -2,14 +2,16 @@
 // offset); on every wake-up read to EOF; survive truncation (copytruncate) and rename
 // (create-mode rotation) without losing or repeating a line.
 //
-// Wake-ups come from chokidar's unthrottled `raw` events: its `change` event drops
-// changes that come within 50 ms of each other (NOTES.md). When polling, a re-check
+// Wake-ups come from inotify through Node's own fs.watch on the file itself: every room
+// event wakes every chatter of the room, so a wake must cost as little as possible.
+// chokidar stats the file on every event (half the cost of a wake, measured) and its
+// `change` event drops changes within 50 ms of each other (NOTES.md); we need neither
+// its directory walking nor its globbing. It is still the watcher for polling
+// (network filesystems, or inotify refused), loaded only then. When polling, a re-check
 // shortly after each wake-up covers changes inside one interval; a slow safety timer
 // covers anything else.
 
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
 
 export interface FollowOptions {
   /** Byte offset to start at; default: the current end of the file. */
@@ -20,6 +22,12 @@ export interface FollowOptions {
   onLine: (line: string) => void;
   /** The path stopped existing (renamed away or removed) and nothing replaced it yet. */
   onMissing?: () => void;
+  /**
+   * Wake-ups closer together than this (ms) mean a busy file: stop waking for each change
+   * and read every so often until a read finds nothing. 0 or absent: wake for every change.
+   * Asked at each wake-up, so it can follow the size of the room.
+   */
+  coalesceMs?: () => number;
   /** Watching fell back to polling (inotify refused): worth one line in a log. */
   onFallback?: (reason: string) => void;
 }
@@ -38,17 +46,19 @@ export class Follower {
   private ino = -1;
   private offset = 0;
   private partial: Buffer = Buffer.alloc(0);
-  private watcher: FSWatcher | undefined;
+  private watcher: { close(): unknown } | undefined;
   private recheck: NodeJS.Timeout | undefined;
   private safety: NodeJS.Timeout | undefined;
   private missingPoll: NodeJS.Timeout | undefined;
+  /** Set while resting: a busy file is read on this timer instead of per change. */
+  private resting: NodeJS.Timeout | undefined;
+  private lastWakeAt = -Infinity;
+  private bytesRead = 0;
   private polling: boolean;
-  private onFallbackReady: (() => void) | undefined;
   private closed = false;
   private missingReported = false;
   /** The byte before `offset` is a newline we consumed ourselves. */
   private atLineEnd = false;
-  private readonly name: string;
   private readonly block = Buffer.alloc(READ_BLOCK);
 
   constructor(
@@ -56,7 +66,6 @@ export class Follower {
     private readonly opts: FollowOptions,
   ) {
     this.polling = opts.poll ?? false;
-    this.name = basename(path);
     this.openCurrent(opts.offset);
   }
 
@@ -77,11 +86,17 @@ export class Follower {
     return this.polling;
   }
 
+  /** Reading a busy file in batches rather than per change (see rest()). */
+  get isResting(): boolean {
+    return this.resting !== undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.recheck);
     clearInterval(this.safety);
     clearInterval(this.missingPoll);
+    clearTimeout(this.resting);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     const w = this.watcher;
@@ -106,54 +121,64 @@ export class Follower {
     }
   }
 
-  private startWatcher(): Promise<void> {
-    const w = watch(this.path, {
+  private async startWatcher(): Promise<void> {
+    if (this.closed) return;
+    void this.watcher?.close();
+    this.watcher = undefined;
+    if (this.polling) return this.startPolling();
+    try {
+      const w = watch(this.path, { persistent: false }, (event) => this.wake(event === 'rename'));
+      w.on('error', (err) => void this.watchFailed(err));
+      this.watcher = w;
+    } catch (err) {
+      await this.watchFailed(err);
+    }
+  }
+
+  private async watchFailed(err: unknown): Promise<void> {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EMFILE' || code === 'ENOSPC' || code === 'ENFILE') {
+      await this.fallBackToPolling(`inotify refused a watch (${code})`);
+    } else {
+      // The file is gone (ENOENT) or its watch broke: find it again by path.
+      void this.watcher?.close();
+      this.watcher = undefined;
+      this.drain(true);
+    }
+  }
+
+  private async startPolling(): Promise<void> {
+    const { watch: pollWatch } = await import('chokidar');
+    if (this.closed) return;
+    const w = pollWatch(this.path, {
       ignoreInitial: true,
       persistent: false,
-      usePolling: this.polling,
+      usePolling: true,
       interval: this.opts.pollIntervalMs ?? 200,
       binaryInterval: this.opts.pollIntervalMs ?? 200,
       atomic: false,
     });
     this.watcher = w;
-    // Once the file is renamed away chokidar also watches the directory: ignore the
-    // events of sibling files (other rooms' logs).
-    w.on('raw', (event, file) => {
-      if (typeof file !== 'string' || file === this.name || file === '') this.wake(event === 'rename');
-    });
-    // With inotify every change already arrives as a raw event; chokidar's own events
-    // would only repeat the work. The stat-polling watcher needs them.
-    if (this.polling) w.on('all', () => this.wake());
-    w.on('error', (err) => {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (!this.polling && (code === 'EMFILE' || code === 'ENOSPC' || code === 'ENFILE')) {
-        this.fallBackToPolling(`inotify refused a watch (${code})`);
-      }
-    });
-    // If this watcher fails and we fall back to polling, the polling one's ready counts.
-    return new Promise((resolve) => {
-      w.once('ready', () => resolve());
-      this.onFallbackReady = resolve;
-    });
+    w.on('all', () => this.wake());
+    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
   }
 
-  private fallBackToPolling(reason: string): void {
+  private async fallBackToPolling(reason: string): Promise<void> {
     if (this.closed || this.polling) return;
     this.polling = true;
     this.opts.onFallback?.(reason);
-    const old = this.watcher;
-    this.watcher = undefined;
-    void old?.close();
-    const waiting = this.onFallbackReady;
-    void this.startWatcher().then(() => {
-      waiting?.();
-      this.drain();
-    });
+    await this.startWatcher();
+    this.drain();
   }
 
   private wake(renamed = false): void {
     if (this.closed) return;
     this.drain(renamed || this.polling);
+    const now = performance.now();
+    const gap = this.opts.coalesceMs?.() ?? 0;
+    const busy = now - this.lastWakeAt < gap;
+    this.lastWakeAt = now;
+    if (busy && !this.polling) this.rest(gap);
     // inotify reports every write after the data is readable, so a raw event is never
     // lost; stat polling can miss a change inside its interval, so look once more.
     if (this.polling && !this.recheck) {
@@ -167,7 +192,10 @@ export class Follower {
   /** Read everything new, following truncation and rotation. Safe to call any time. */
   drain(checkPath = true): void {
     if (this.closed) return;
-    if (this.fd === undefined && !this.openCurrent(0)) return;
+    if (this.fd === undefined) {
+      if (!this.openCurrent(0)) return this.lookUntilBack();
+      this.rewatch();
+    }
     for (let guard = 0; guard < 4; guard++) {
       // While the file grows it is still the one at the path: writers open the path for
       // every line. Look for a rotation only when it stops growing, or when told to.
@@ -181,10 +209,7 @@ export class Follower {
           this.missingReported = true;
           this.opts.onMissing?.();
         }
-        // Renamed away (logrotate nocreate): the next append creates the file, and the
-        // watch may not see it. Look often until it is back, or a second rotation could
-        // rename that new file away before we ever opened it.
-        this.missingPoll ??= setInterval(() => this.drain(true), MISSING_POLL_MS);
+        this.lookUntilBack();
         return; // keep the old descriptor: late writers may still append to it
       }
       clearInterval(this.missingPoll);
@@ -199,47 +224,91 @@ export class Follower {
     }
   }
 
-  private rewatch(): void {
-    if (this.closed) return;
-    const old = this.watcher;
+  /**
+   * Renamed away (logrotate nocreate) or not there yet: the next append creates the file,
+   * and no watch sees that. Look often until it is back, or a second rotation could
+   * rename that new file away before we ever opened it.
+   */
+  private lookUntilBack(): void {
+    this.missingPoll ??= setInterval(() => this.drain(true), MISSING_POLL_MS);
+  }
+
+  /**
+   * Every line wakes every chatter of a room: in a flood that is N wake-ups per line, and
+   * the CPU they take starves the very chatters who write. While lines keep coming, stop
+   * the watch and read in batches on a timer instead (what interrupt coalescing does for
+   * network cards); the first read that finds nothing goes back to waking per change.
+   */
+  private rest(gap: number): void {
+    if (this.resting) return;
+    void this.watcher?.close();
     this.watcher = undefined;
-    void old?.close();
+    const tick = (): void => {
+      const before = this.bytesRead;
+      this.drain(false);
+      if (this.closed) return;
+      if (this.bytesRead !== before) {
+        this.resting = setTimeout(tick, this.opts.coalesceMs?.() || gap);
+        return;
+      }
+      this.resting = undefined;
+      // Anything appended before the new watch is in place is read right after it.
+      void this.startWatcher().then(() => this.drain(true));
+    };
+    this.resting = setTimeout(tick, gap);
+  }
+
+  private rewatch(): void {
+    if (this.closed || this.resting) return;
     void this.startWatcher().then(() => this.drain(true));
   }
 
   /** Returns how many bytes were read. */
+  /**
+   * Returns how many bytes were read. One pread per wake-up in the usual case: every
+   * chatter of a room runs this for every line, so checks ride along with the read.
+   * Everything we consumed ended with a newline, so we read from the byte before our
+   * offset: if that byte is no longer a newline, the file was cut and refilled past our
+   * offset (copytruncate, then new appends). A short read is the end for now: the next
+   * append wakes us again.
+   */
   private readToEof(): number {
     const fd = this.fd;
     if (fd === undefined) return 0;
     let got = 0;
-    const size = fstatSync(fd).size;
-    if (size < this.offset || this.wasRewritten()) {
-      // copytruncate: the file was cut under us; what follows is new.
-      this.offset = 0;
-      this.partial = Buffer.alloc(0);
-      this.atLineEnd = false;
-    }
+    let back = this.atLineEnd && this.offset > 0 ? 1 : 0;
     for (;;) {
-      const n = readSync(fd, this.block, 0, READ_BLOCK, this.offset);
-      if (n <= 0) break;
-      this.offset += n;
-      got += n;
-      this.consume(this.block.subarray(0, n));
-      if (this.closed) return got;
+      const n = readSync(fd, this.block, 0, READ_BLOCK, this.offset - back);
+      if (back === 1 && n >= 1 && this.block[0] !== 10) {
+        back = 0;
+        this.restart(); // rewritten under us: what is there now is all new
+        continue;
+      }
+      const fresh = n - back;
+      if (fresh <= 0) break;
+      this.take(fresh, back);
+      got += fresh;
+      if (this.closed || n < READ_BLOCK) return got;
+      back = 0;
+    }
+    // Nothing new: perhaps the file was cut below our offset (copytruncate).
+    if (got === 0 && fstatSync(fd).size < this.offset) {
+      this.restart();
+      return this.readToEof();
     }
     return got;
   }
 
-  /**
-   * A truncation followed at once by new appends can leave the size above our offset.
-   * Everything we consumed ended with a newline, so a different byte there means the
-   * file was rewritten.
-   */
-  private wasRewritten(): boolean {
-    if (!this.atLineEnd || this.offset === 0 || this.fd === undefined) return false;
-    const one = Buffer.alloc(1);
-    const n = readSync(this.fd, one, 0, 1, this.offset - 1);
-    return n === 1 && one[0] !== 10;
+  private take(n: number, from: number): void {
+    this.offset += n;
+    this.bytesRead += n;
+    this.consume(this.block.subarray(from, from + n));
+  }
+
+  private restart(): void {
+    this.offset = 0;
+    this.partial = Buffer.alloc(0);
+    this.atLineEnd = false;
   }
 
   private consume(chunk: Buffer): void {

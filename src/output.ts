@@ -3,7 +3,11 @@
 // signals included. A non-blocking socket on fd 1 instead queues in memory, and the
 // queue is bounded: past `maxBacklog` bytes the client is too slow to keep, and is dropped.
 
+import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { warn } from './warn.js';
+
+const resolved = Promise.resolve();
 
 /** A client that drains nothing for this long while over its backlog is gone. */
 const STALL_MS = 5000;
@@ -16,13 +20,13 @@ export class LineOutput {
   private lastProgress = Date.now();
 
   constructor(
-    fd: number,
+    private readonly fd: number,
     private readonly maxBacklog: number,
     private readonly onOverflow: () => void,
   ) {
     this.sock = new Socket({ fd, readable: false, writable: true });
     this.sock.on('error', (e) => {
-      process.stderr.write(`tailroom: writing to the client failed: ${(e as NodeJS.ErrnoException).code ?? e.message}\n`);
+      warn(`writing to the client failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`);
       this.overflowed = true;
       this.onOverflow();
     });
@@ -37,14 +41,30 @@ export class LineOutput {
     }
     // Lines written in one turn of the event loop (a follower draining a burst) leave in
     // one write(2); websocketd still makes one frame of each line.
-    if (this.pending === '') queueMicrotask(this.flush);
+    // (A promise job, not queueMicrotask: that one wraps each callback in an AsyncResource.)
+    if (this.pending === '') void resolved.then(this.flush);
     this.pending += line + '\n';
   }
 
   private readonly flush = (): void => {
     const chunk = this.pending;
     this.pending = '';
-    if (chunk !== '' && !this.sock.destroyed) this.sock.write(chunk);
+    if (chunk === '' || this.sock.destroyed) return;
+    if (this.sock.writableLength > 0) {
+      this.sock.write(chunk); // behind what is queued already
+      return;
+    }
+    // Nothing queued: write(2) straight away. Every chatter of a room wakes for every
+    // line, and the stream machinery costs more than the write itself (measured); the
+    // socket (non-blocking since it opened fd 1) only takes what the pipe refuses.
+    const buf = Buffer.from(chunk);
+    let n = 0;
+    try {
+      n = writeSync(this.fd, buf);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return void this.sock.destroy(e as Error);
+    }
+    if (n < buf.length) this.sock.write(buf.subarray(n));
   };
 
   /**

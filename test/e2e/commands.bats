@@ -58,12 +58,14 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
 @test "/me and /color: logged for everyone; /color updates the presence; a bad colour is refused" {
   present bob
   run as alice --send '/me waves' --wait '"type":"me"' --send '/color SteelBlue' --wait '"type":"color"' \
-    --send '/color #12345' --wait 'not a colour' --send '/me' --wait 'Usage: /me ACTION' --sleep 100
+    --send '/color #12345' --wait 'not a colour' --send '/me' --wait 'Usage: /me ACTION' --sleep 1500
   assert_success
   log_lines | grep -q '"type":"me","from":"alice","text":"waves"'
   log_lines | grep -q '"type":"color","from":"alice","color":"#4682b4"'
   [ "$(log_lines | grep -c '"type":"color"')" -eq 1 ]
   wait_until grep -q '"type":"color"' "$DATA/bob.out"
+  # Lists go out at most once a second (a join storm costs O(N²) otherwise): alice stays
+  # that long, so one of bob's lists shows her new colour.
   wait_until grep -q '"type":"users".*"name":"alice","color":"#4682b4"' "$DATA/bob.out"
 }
 

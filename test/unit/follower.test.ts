@@ -118,3 +118,75 @@ for (const poll of [false, true]) {
     });
   });
 }
+
+describe('follower (inotify) in a flood', () => {
+  let dir: string;
+  let path: string;
+  let got: string[];
+  let batches: number;
+  let f: Follower;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tailroom-follow-'));
+    path = join(dir, 'room.log');
+    writeFileSync(path, '');
+    got = [];
+    batches = 0;
+    let inBatch = false;
+    f = new Follower(path, {
+      coalesceMs: () => 40,
+      onLine: (l) => {
+        got.push(l);
+        if (inBatch) return;
+        inBatch = true;
+        batches++;
+        setImmediate(() => (inBatch = false));
+      },
+    });
+    await f.start();
+  });
+  afterEach(async () => {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+  it('reads lines that come 2 ms apart in batches, each line once and in order', async () => {
+    for (const l of lines('f', 150)) {
+      appendFileSync(path, `${l}\n`);
+      await sleep(2);
+    }
+    await until(() => got.length >= 150);
+    await sleep(100);
+    assert.deepEqual(got, lines('f', 150));
+    // Per change it would be ~150 wake-ups; in 40 ms batches, a handful.
+    assert.ok(batches < 50, `${batches} batches for 150 lines`);
+  });
+
+  it('goes back to waking per change once the flood stops', async () => {
+    for (const l of lines('f', 30)) {
+      appendFileSync(path, `${l}\n`);
+      await sleep(2);
+    }
+    assert.equal(f.isResting, true, 'a flood should put it to rest');
+    await until(() => !f.isResting);
+    appendFileSync(path, 'after\n');
+    await until(() => got.length === 31);
+    assert.deepEqual(got, [...lines('f', 30), 'after']);
+  });
+
+  it('follows a rename rotation that happens while it rests', async () => {
+    for (const l of lines('a', 20)) {
+      appendFileSync(path, `${l}\n`);
+      await sleep(2);
+    }
+    renameSync(path, `${path}.1`);
+    for (const l of lines('b', 20)) {
+      appendFileSync(path, `${l}\n`);
+      await sleep(2);
+    }
+    await until(() => got.length >= 40);
+    await sleep(150);
+    assert.deepEqual(got, [...lines('a', 20), ...lines('b', 20)]);
+  });
+});
