@@ -11,6 +11,8 @@
 //          fan-out latency under load and lost deliveries.
 //   churn  for --seconds, clients connect, say one line and leave (4 at a time) while a
 //          watcher stays: connect latency, lines lost, handlers left over at the end.
+// The clients live in worker threads (bench/clients.ts, --client-threads, default 3): one
+// thread decoding every frame of a 200-chatter flood measured itself, not the server.
 // Every wait is bounded; the websocketd it starts is stopped by pid (its process group).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,8 +21,8 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
+import { type Client, ClientPool, now } from './clients.js';
 import { HANDLER_NODE_FLAGS, waitForPort, websocketdPlan } from '../src/websocketd.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -35,10 +37,13 @@ const { values: opt } = parseArgs({
     seconds: { type: 'string', default: '10' },
     json: { type: 'string' },
     port: { type: 'string', default: '18931' },
+    'client-threads': { type: 'string', default: '3' },
   },
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pool = new ClientPool(Number(opt['client-threads']));
+const connect = (base: string, room: string, timeoutMs?: number) => pool.connect(base, room, timeoutMs);
 const CLK_TCK = 100;
 
 function pct(xs: number[], p: number): number {
@@ -47,13 +52,6 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-interface Client {
-  ws: WebSocket;
-  name: string;
-  room: string;
-  received: Map<string, number>; // bench message text → arrival time
-  welcomeAt: number;
-}
 
 function descendants(pid: number): number[] {
   const out: number[] = [];
@@ -105,31 +103,6 @@ function cpuSec(pid: number): number {
   }
 }
 
-function connect(base: string, room: string, timeoutMs = 60000): Promise<Client> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const ws = new WebSocket(`${base}/${room}`);
-    const c: Client = { ws, name: '', room, received: new Map(), welcomeAt: 0 };
-    const timer = setTimeout(() => reject(new Error('no welcome in time')), timeoutMs);
-    ws.on('message', (data) => {
-      const s = data.toString();
-      if (!c.name && s.startsWith('{"type":"welcome"')) {
-        c.name = (JSON.parse(s) as { you: { name: string } }).you.name;
-        c.welcomeAt = performance.now() - started;
-        clearTimeout(timer);
-        resolve(c);
-        return;
-      }
-      const m = /"text":"(bench [^"]+)"/.exec(s);
-      if (m && !s.includes('"replay":true')) c.received.set(m[1], performance.now());
-    });
-    ws.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
 function startServer(port: number, data: string, extra: Record<string, unknown> = {}): ChildProcess {
   const overrides = { 'server.port': port, 'server.data_dir': data, 'chat.history_on_join': 0, 'chat.idle_timeout_sec': 0, ...extra };
   const cfg = loadConfig({ root: ROOT, confPath: join(ROOT, 'conf', 'chat.ini'), overrides, env: {} });
@@ -173,7 +146,11 @@ async function connectAll(base: string, rooms: string[], n: number): Promise<{ c
 async function collect(clients: Client[], sent: { text: string; at: number; from: Client }[], waitMs = 10000) {
   const deadline = Date.now() + waitMs;
   const inRoom = (s: (typeof sent)[number]) => clients.filter((c) => c.room === s.from.room);
-  while (Date.now() < deadline && !sent.every((s) => inRoom(s).every((c) => c.received.has(s.text)))) await sleep(50);
+  for (;;) {
+    await pool.sync();
+    if (Date.now() > deadline || sent.every((s) => inRoom(s).every((c) => c.received.has(s.text)))) break;
+    await sleep(50);
+  }
   const latencies: number[] = [];
   let lost = 0;
   let deliveries = 0;
@@ -221,10 +198,10 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
     const sent: { text: string; at: number; from: Client }[] = [];
     for (let k = 0; k < Number(opt.messages); k++) {
       const from = clients[k % clients.length];
-      const at = performance.now();
+      const at = now();
       const text = `bench ${k} ${at.toFixed(3)}`;
       sent.push({ text, at, from });
-      from.ws.send(JSON.stringify({ type: 'msg', text }));
+      from.send(JSON.stringify({ type: 'msg', text }));
       await sleep(Math.max(50, n / roomCount));
     }
     const fan = await collect(clients, sent);
@@ -233,12 +210,12 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
     const floodSec = 3;
     const logBytes = () => rooms.reduce((s, r) => s + readFileSync(join(data, 'rooms', `${r}.log`), 'utf8').split('\n').length, 0);
     const before = logBytes();
+    await pool.sync();
     const deliveredBefore = clients.reduce((s, x) => s + x.received.size, 0);
     const cpuBefore = handlers.reduce((s, p) => s + cpuSec(p), 0);
     const senders = clients.slice(0, Math.min(10, clients.length));
     const t0 = performance.now();
     const until = t0 + floodSec * 1000;
-    let seq = 0;
     const pages: number[] = [];
     const viewing = (async () => {
       while (performance.now() < until) {
@@ -246,20 +223,12 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
         await sleep(100);
       }
     })();
-    await Promise.all(
-      senders.map(async (x) => {
-        while (performance.now() < until) {
-          for (let j = 0; j < 20; j++) x.ws.send(JSON.stringify({ type: 'msg', text: `bench f${seq++}` }));
-          await new Promise((r) => setImmediate(r));
-          while (x.ws.bufferedAmount > 64 * 1024) await sleep(5);
-          await sleep(10);
-        }
-      }),
-    );
+    await Promise.all(senders.map((x, i) => pool.flood(x, now() + floodSec * 1000, `f${i}`)));
     await viewing;
     const appendSec = (performance.now() - t0) / 1000;
     const appended = logBytes() - before;
     await sleep(3000);
+    await pool.sync();
     const delivered = clients.reduce((s, x) => s + x.received.size, 0) - deliveredBefore;
     const cpu = handlers.reduce((s, p) => s + cpuSec(p), 0) - cpuBefore;
     return {
@@ -282,7 +251,7 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
       'page p99 under flood (ms)': pct(pages, 99),
     };
   } finally {
-    for (const x of clients) x.ws.terminate();
+    for (const x of clients) x.terminate();
     await stopServer(server, data);
   }
 }
@@ -303,10 +272,10 @@ async function floodScenario(n: number, port: number): Promise<Row> {
       senders.map(async (from, i) => {
         await sleep(i * 10);
         for (let k = 0; performance.now() < until; k++) {
-          const at = performance.now();
+          const at = now();
           const text = `bench ${i}-${k} ${at.toFixed(3)}`;
           sent.push({ text, at, from });
-          from.ws.send(JSON.stringify({ type: 'msg', text }));
+          from.send(JSON.stringify({ type: 'msg', text }));
           await sleep(200); // exactly the rate limit
         }
       }),
@@ -322,7 +291,7 @@ async function floodScenario(n: number, port: number): Promise<Row> {
       lost: fan.lost,
     };
   } finally {
-    for (const x of clients) x.ws.terminate();
+    for (const x of clients) x.terminate();
     await stopServer(server, data);
   }
 }
@@ -349,11 +318,13 @@ async function churnScenario(port: number): Promise<Row> {
             connects.push(c.welcomeAt);
             const text = `bench churn ${w}-${k}`;
             said.push(text);
-            c.ws.send(JSON.stringify({ type: 'msg', text }));
+            c.send(JSON.stringify({ type: 'msg', text }));
             const t = Date.now() + 5000;
-            while (!c.received.has(text) && Date.now() < t) await sleep(5);
-            c.ws.close();
-            await new Promise((r) => c.ws.once('close', r));
+            while (!c.received.has(text) && Date.now() < t) {
+              await sleep(10);
+              await pool.sync();
+            }
+            await c.close();
           } catch (e) {
             failures++;
             reasons.set((e as Error).message, (reasons.get((e as Error).message) ?? 0) + 1);
@@ -362,8 +333,12 @@ async function churnScenario(port: number): Promise<Row> {
       }),
     );
     const t = Date.now() + 5000;
-    while (Date.now() < t && !said.every((s) => watcher!.received.has(s))) await sleep(50);
+    while (Date.now() < t && !said.every((s) => watcher!.received.has(s))) {
+      await sleep(50);
+      await pool.sync();
+    }
     await sleep(2000);
+    await pool.sync();
     const left = handlerPids(server).length - 1; // the watcher's own handler stays
     return {
       seconds,
@@ -377,7 +352,7 @@ async function churnScenario(port: number): Promise<Row> {
       'handlers left over': left,
     };
   } finally {
-    watcher?.ws.terminate();
+    watcher?.terminate();
     await stopServer(server, data);
   }
 }
@@ -413,4 +388,5 @@ if (want('churn')) {
   table(`connect, say one line, leave (4 at a time) for ${opt.seconds} s`, all.churn);
 }
 if (opt.json) writeFileSync(opt.json, JSON.stringify(all, null, 2));
+await pool.close();
 process.exit(0);

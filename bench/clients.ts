@@ -1,0 +1,192 @@
+// The benchmark's WebSocket clients, spread over worker threads. In production the
+// clients are browsers on other machines; here they share the 2 cores with the server,
+// and one thread parsing 100,000 frames a second would measure itself, not the server.
+// Each worker keeps its clients' arrivals (bench message text → absolute time) and hands
+// over what is new when asked; the main thread sees a Client per connection.
+
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import WebSocket from 'ws';
+
+/** Milliseconds on a clock every thread of this process shares. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+type ToWorker =
+  | { op: 'connect'; id: number; url: string; timeoutMs: number }
+  | { op: 'send'; id: number; data: string }
+  | { op: 'flood'; id: number; until: number; prefix: string }
+  | { op: 'close'; id: number }
+  | { op: 'terminate'; id: number }
+  | { op: 'take'; req: number };
+
+type FromWorker =
+  | { op: 'welcome'; id: number; name: string; welcomeAt: number }
+  | { op: 'failed'; id: number; error: string }
+  | { op: 'flooded'; id: number; sent: number }
+  | { op: 'closed'; id: number }
+  | { op: 'taken'; req: number; arrivals: [number, string, number][] };
+
+export interface Client {
+  readonly id: number;
+  name: string;
+  room: string;
+  /** bench message text → arrival time (now()), as of the last pool.sync(). */
+  received: Map<string, number>;
+  welcomeAt: number;
+  send(data: string): void;
+  close(): Promise<void>;
+  terminate(): void;
+}
+
+export class ClientPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, (m: FromWorker) => void>();
+  private readonly clients = new Map<number, Client>();
+  private nextId = 1;
+  private nextReq = 1;
+
+  constructor(size: number) {
+    this.workers = Array.from({ length: size }, () => {
+      // `--import tsx` does not reach a worker on Node 20: register tsx in it, then load this file.
+      const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+      const w = new Worker(boot, { eval: true });
+      w.on('message', (m: FromWorker) => {
+        const key = m.op === 'taken' ? -m.req : m.id;
+        const done = this.pending.get(key);
+        this.pending.delete(key);
+        done?.(m);
+      });
+      return w;
+    });
+  }
+
+  private ask(w: Worker, key: number, msg: ToWorker): Promise<FromWorker> {
+    return new Promise((resolve) => {
+      this.pending.set(key, resolve);
+      w.postMessage(msg);
+    });
+  }
+
+  async connect(base: string, room: string, timeoutMs = 60000): Promise<Client> {
+    const id = this.nextId++;
+    const w = this.workers[id % this.workers.length];
+    const m = await this.ask(w, id, { op: 'connect', id, url: `${base}/${room}`, timeoutMs });
+    if (m.op !== 'welcome') throw new Error(m.op === 'failed' ? m.error : 'no welcome');
+    const c: Client = {
+      id,
+      name: m.name,
+      room,
+      received: new Map(),
+      welcomeAt: m.welcomeAt,
+      send: (data) => w.postMessage({ op: 'send', id, data } satisfies ToWorker),
+      close: async () => void (await this.ask(w, id, { op: 'close', id })),
+      terminate: () => w.postMessage({ op: 'terminate', id } satisfies ToWorker),
+    };
+    this.clients.set(id, c);
+    return c;
+  }
+
+  /** Send as fast as the socket takes it until `until` (now()); resolves to how many were sent. */
+  async flood(c: Client, until: number, prefix: string): Promise<number> {
+    const m = await this.ask(this.workers[c.id % this.workers.length], c.id, { op: 'flood', id: c.id, until, prefix });
+    return m.op === 'flooded' ? m.sent : 0;
+  }
+
+  /** Bring every Client's `received` up to date. */
+  async sync(): Promise<void> {
+    const replies = await Promise.all(
+      this.workers.map((w) => {
+        const req = this.nextReq++;
+        return this.ask(w, -req, { op: 'take', req });
+      }),
+    );
+    for (const r of replies) {
+      if (r.op !== 'taken') continue;
+      for (const [id, text, at] of r.arrivals) this.clients.get(id)?.received.set(text, at);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function serve(): void {
+  const port = parentPort!;
+  const sockets = new Map<number, WebSocket>();
+  let arrivals: [number, string, number][] = [];
+  const reply = (m: FromWorker) => port.postMessage(m);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  port.on('message', (m: ToWorker) => {
+    switch (m.op) {
+      case 'connect': {
+        const started = now();
+        const ws = new WebSocket(m.url);
+        let welcomed = false;
+        const timer = setTimeout(() => {
+          reply({ op: 'failed', id: m.id, error: 'no welcome in time' });
+          ws.terminate();
+        }, m.timeoutMs);
+        // The client shares the cores with the server: look at bytes, decode only what counts.
+        ws.on('message', (data: Buffer) => {
+          if (!welcomed) {
+            const s = data.toString();
+            if (!s.startsWith('{"type":"welcome"')) return;
+            welcomed = true;
+            clearTimeout(timer);
+            sockets.set(m.id, ws);
+            reply({ op: 'welcome', id: m.id, name: (JSON.parse(s) as { you: { name: string } }).you.name, welcomeAt: now() - started });
+            return;
+          }
+          const i = data.indexOf('"text":"bench ');
+          if (i === -1 || data.indexOf('"replay":true', i) !== -1) return;
+          arrivals.push([m.id, data.toString('utf8', i + 8, data.indexOf(34, i + 8)), now()]);
+        });
+        ws.on('error', (e) => {
+          if (welcomed) return;
+          clearTimeout(timer);
+          reply({ op: 'failed', id: m.id, error: e.message });
+        });
+        break;
+      }
+      case 'send':
+        sockets.get(m.id)?.send(m.data);
+        break;
+      case 'flood': {
+        const ws = sockets.get(m.id);
+        void (async () => {
+          let sent = 0;
+          while (ws && now() < m.until) {
+            for (let j = 0; j < 20; j++) ws.send(JSON.stringify({ type: 'msg', text: `bench ${m.prefix}-${sent++}` }));
+            await new Promise((r) => setImmediate(r));
+            while (ws.bufferedAmount > 64 * 1024 && now() < m.until) await sleep(5);
+            await sleep(10);
+          }
+          reply({ op: 'flooded', id: m.id, sent });
+        })();
+        break;
+      }
+      case 'close': {
+        const ws = sockets.get(m.id);
+        sockets.delete(m.id);
+        if (!ws || ws.readyState === WebSocket.CLOSED) {
+          reply({ op: 'closed', id: m.id });
+          break;
+        }
+        ws.once('close', () => reply({ op: 'closed', id: m.id }));
+        ws.close();
+        break;
+      }
+      case 'terminate':
+        sockets.get(m.id)?.terminate();
+        sockets.delete(m.id);
+        break;
+      case 'take':
+        reply({ op: 'taken', req: m.req, arrivals });
+        arrivals = [];
+        break;
+    }
+  });
+}
+
+if (!isMainThread) serve();
