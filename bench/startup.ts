@@ -2,8 +2,9 @@
 //
 // Start-up and idle memory of one room handler, the way websocketd starts it (an empty
 // environment but PATH and TAILROOM_*), for each way of running it:
-//   bundle    node dist/room.cjs (production)
-//   snapshot  the same bundle baked into a V8 start-up snapshot (node --build-snapshot)
+//   bundle    node dist/room.cjs (production: the bundle through V8's code cache)
+//   no cache  node dist/room.bundle.cjs (the same bundle, compiled at every start)
+//   snapshot  the bundle baked into a V8 start-up snapshot (node --build-snapshot)
 //   tsx       node --import tsx handlers/room.ts (development)
 // Time: process start → the welcome line on stdout. Memory: Private_Dirty and PSS of one
 // idle handler after 1 s (PSS counts a whole share of the node binary when alone; with
@@ -23,12 +24,13 @@ const runs = Number(opt.runs);
 
 const data = mkdtempSync(join(tmpdir(), 'tailroom-startup-'));
 const blob = join(data, 'room.blob');
-const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.cjs')], { stdio: 'inherit' });
+const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], { stdio: 'inherit' });
 if (built.status !== 0) throw new Error('could not build the snapshot');
 
 const modes: Record<string, string[]> = {
   bundle: [...HANDLER_NODE_FLAGS, join(ROOT, 'dist', 'room.cjs')],
-  snapshot: [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, join(ROOT, 'dist', 'room.cjs')],
+  'no cache': [...HANDLER_NODE_FLAGS, join(ROOT, 'dist', 'room.bundle.cjs')],
+  snapshot: [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, join(ROOT, 'dist', 'room.bundle.cjs')],
   tsx: [...HANDLER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'handlers', 'room.ts')],
 };
 

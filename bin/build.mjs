@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Bundle each entry point into one file, so a process started per connection or per
 // page view loads one file instead of walking node_modules (DESIGN.md section 1).
-//   handlers/<name>.ts       → dist/<name>.cjs     (WebSocket handlers)
+//   handlers/<name>.ts       → dist/<name>.bundle.cjs, run by dist/<name>.cjs through V8's
+//                              code cache dist/<name>.cache (src/codecache.cjs says why)
 //   handlers/pages/<name>.ts → dist/cgi/<name>     (CGI pages: executable, no extension)
 //   bin/tailroom.ts          → dist/tailroom.mjs   (the operator CLI)
 //   src/web/main.ts          → htdocs/build/app.js (the chat page's script; git-ignored,
 //                                                    served by websocketd's --staticdir htdocs)
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +53,13 @@ const jobs = [];
 // graceful-fs, and signal-exit a one-line assert (src/shims/ says why).
 const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs'), assert: join(root, 'src', 'shims', 'assert.cjs') };
 for (const f of tsIn('handlers')) {
-  jobs.push(build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, f.replace(/\.ts$/, '.cjs')) }));
+  const name = f.replace(/\.ts$/, '');
+  jobs.push(
+    build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, `${name}.bundle.cjs`) }).then(() => {
+      copyFileSync(join(root, 'src', 'codecache.cjs'), join(dist, `${name}.cjs`));
+      return warmCodeCache(name);
+    }),
+  );
 }
 for (const f of tsIn('handlers/pages')) {
   const out = join(dist, 'cgi', f.replace(/\.ts$/, ''));
@@ -85,3 +94,33 @@ jobs.push(
   }),
 );
 await Promise.all(jobs);
+
+/**
+ * Write dist/<name>.cache: run the handler once, as websocketd would (same V8 flags, or
+ * V8 rejects the cache), through a join and a leave in a scratch data dir.
+ */
+function warmCodeCache(name) {
+  const data = mkdtempSync(join(tmpdir(), 'tailroom-build-'));
+  const flags = JSON.parse(readFileSync(join(root, 'src', 'handler-flags.json'), 'utf8'));
+  const env = {
+    PATH: process.env.PATH,
+    TAILROOM_CONF: join(root, 'conf', 'chat.ini'),
+    TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }),
+    TAILROOM_WRITE_CODE_CACHE: '1',
+    PATH_INFO: '/build',
+    QUERY_STRING: '',
+    REMOTE_ADDR: '127.0.0.1',
+  };
+  const child = spawn(process.execPath, [...flags, join(dist, `${name}.cjs`)], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.stdout.once('data', () => child.stdin.end(JSON.stringify({ type: 'msg', text: 'warming the code cache' }) + '\n'));
+    child.stdout.resume();
+    child.once('exit', () => {
+      clearTimeout(timer);
+      rmSync(data, { recursive: true, force: true });
+      if (!existsSync(join(dist, `${name}.cache`))) console.warn(`build: no code cache for ${name} (it runs without)`);
+      resolve();
+    });
+  });
+}

@@ -7,12 +7,16 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { tlsFiles } from './tls.js';
+import handlerFlags from './handler-flags.json' with { type: 'json' };
 
 /** Environment variables a handler or page needs; websocketd passes nothing else. */
 export const PASSENV = ['TAILROOM_CONF', 'TAILROOM_SET', 'TZ', 'LANG', 'HOME', 'NODE_OPTIONS'];
 
-/** V8 flags for the per-connection handler: small heaps start and idle cheaper. */
-export const HANDLER_NODE_FLAGS = ['--max-semi-space-size=1', '--stack-size=400'];
+/**
+ * V8 flags for the per-connection handler: small heaps start and idle cheaper. In a JSON
+ * file because the build needs them too: V8 only takes a code cache made with the same flags.
+ */
+export const HANDLER_NODE_FLAGS: readonly string[] = handlerFlags;
 
 export interface WebsocketdPlan {
   bin: string;

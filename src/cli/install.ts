@@ -77,7 +77,7 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
   const real = resolve(p.root) === '/';
   const at = (path: string) => join(p.root, path);
   if (resolve(src) === resolve(at(p.prefix))) throw new Error(`${src} is the installed copy already: run install from a checkout`);
-  for (const f of ['dist/tailroom.mjs', 'dist/room.cjs', 'dist/cgi']) {
+  for (const f of ['dist/tailroom.mjs', 'dist/room.cjs', 'dist/room.bundle.cjs', 'dist/cgi']) {
     if (!existsSync(join(src, f))) throw new Error(`${f} is missing in ${src}: run \`npm run build\` first`);
   }
 

@@ -33,6 +33,8 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
     [ -d "$TMP/$d" ]
   done
   [ -f "$TMP/opt/tailroom/dist/room.cjs" ]
+  [ -f "$TMP/opt/tailroom/dist/room.bundle.cjs" ]
+  [ -s "$TMP/opt/tailroom/dist/room.cache" ]
   grep -qx 'data_dir = /var/lib/tailroom' "$TMP/etc/tailroom/chat.ini"
   grep -q 'TAILROOM_CONF:=/etc/tailroom/chat.ini' "$TMP/opt/tailroom/bin/tailroom"
   [ "$(readlink "$TMP/usr/local/bin/tailroom")" = /opt/tailroom/bin/tailroom ]
