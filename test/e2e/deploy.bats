@@ -34,7 +34,8 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   done
   [ -f "$TMP/opt/tailroom/dist/room.cjs" ]
   [ -f "$TMP/opt/tailroom/dist/room.bundle.cjs" ]
-  [ -s "$TMP/opt/tailroom/dist/room.cache" ]
+  compgen -G "$TMP/opt/tailroom/dist/room.*.cache" >/dev/null
+  compgen -G "$TMP/opt/tailroom/dist/pages/rooms.*.cache" >/dev/null
   grep -qx 'data_dir = /var/lib/tailroom' "$TMP/etc/tailroom/chat.ini"
   grep -q 'TAILROOM_CONF:=/etc/tailroom/chat.ini' "$TMP/opt/tailroom/bin/tailroom"
   [ "$(readlink "$TMP/usr/local/bin/tailroom")" = /opt/tailroom/bin/tailroom ]

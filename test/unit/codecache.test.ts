@@ -1,8 +1,9 @@
 // dist/room.cjs runs the handler bundle through V8's code cache (src/codecache.cjs):
-// a good cache is taken as it is, a bad one is survived and replaced.
+// a good cache is taken as it is, a bad one is survived and replaced. (The pages use the
+// same loader; test/e2e/pages.bats serves them.)
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HANDLER_NODE_FLAGS } from '../../src/websocketd.js';
@@ -12,10 +13,15 @@ const ROOT = join(import.meta.dirname, '..', '..');
 describe('code cache of the room handler', () => {
   let dir: string;
   let data: string;
+  let cache: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tailroom-cc-'));
     data = mkdtempSync(join(tmpdir(), 'tailroom-cc-data-'));
-    for (const f of ['room.cjs', 'room.bundle.cjs', 'room.cache', 'package.json']) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
+    // The cache is named after a digest of the bundle (V8 itself checks only its length).
+    const built = readdirSync(join(ROOT, 'dist')).filter((f) => /^room\.[0-9a-f]{16}\.cache$/.test(f));
+    assert.equal(built.length, 1, `one code cache for the handler in dist/, not ${built.join(', ')}`);
+    for (const f of ['room.cjs', 'room.bundle.cjs', 'codecache.cjs', 'package.json', built[0]]) copyFileSync(join(ROOT, 'dist', f), join(dir, f));
+    cache = join(dir, built[0]);
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
@@ -51,26 +57,26 @@ describe('code cache of the room handler', () => {
   }
 
   it('takes the cache the build wrote, and leaves it alone', async () => {
-    const before = readFileSync(join(dir, 'room.cache'));
-    const mtime = statSync(join(dir, 'room.cache')).mtimeMs;
+    const before = readFileSync(cache);
+    const mtime = statSync(cache).mtimeMs;
     assert.match(await connectOnce(), /^\{"type":"welcome"/);
-    assert.equal(statSync(join(dir, 'room.cache')).mtimeMs, mtime, 'an accepted cache is not rewritten');
-    assert.deepEqual(readFileSync(join(dir, 'room.cache')), before);
+    assert.equal(statSync(cache).mtimeMs, mtime, 'an accepted cache is not rewritten');
+    assert.deepEqual(readFileSync(cache), before);
   });
 
   it('survives a cache V8 rejects, and writes a good one in its place', async () => {
-    writeFileSync(join(dir, 'room.cache'), 'not a code cache');
+    writeFileSync(cache, 'not a code cache');
     assert.match(await connectOnce(), /^\{"type":"welcome"/);
-    const fresh = readFileSync(join(dir, 'room.cache'));
+    const fresh = readFileSync(cache);
     assert.notEqual(fresh.toString(), 'not a code cache');
-    const mtime = statSync(join(dir, 'room.cache')).mtimeMs;
+    const mtime = statSync(cache).mtimeMs;
     assert.match(await connectOnce(), /^\{"type":"welcome"/);
-    assert.equal(statSync(join(dir, 'room.cache')).mtimeMs, mtime, 'the fresh cache is accepted');
+    assert.equal(statSync(cache).mtimeMs, mtime, 'the fresh cache is accepted');
   });
 
   it('runs without a cache, and leaves one behind', async () => {
-    rmSync(join(dir, 'room.cache'));
+    rmSync(cache);
     assert.match(await connectOnce(), /^\{"type":"welcome"/);
-    assert.ok(statSync(join(dir, 'room.cache')).size > 1000);
+    assert.ok(statSync(cache).size > 1000);
   });
 });
