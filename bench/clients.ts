@@ -13,7 +13,7 @@ export const now = (): number => performance.timeOrigin + performance.now();
 type ToWorker =
   | { op: 'connect'; id: number; url: string; timeoutMs: number }
   | { op: 'send'; id: number; data: string }
-  | { op: 'flood'; id: number; until: number; prefix: string }
+  | { op: 'flood'; id: number; until: number; prefix: string; window: number }
   | { op: 'close'; id: number }
   | { op: 'terminate'; id: number }
   | { op: 'take'; req: number };
@@ -85,9 +85,13 @@ export class ClientPool {
     return c;
   }
 
-  /** Send as fast as the socket takes it until `until` (now()); resolves to how many were sent. */
-  async flood(c: Client, until: number, prefix: string): Promise<number> {
-    const m = await this.ask(this.workers[c.id % this.workers.length], c.id, { op: 'flood', id: c.id, until, prefix });
+  /**
+   * Send bursts of 20 until `until` (now()), with at most `window` bursts not yet back at
+   * the sender: a closed loop measures what the server sustains, not how deep its queues
+   * can grow. Resolves to how many were sent.
+   */
+  async flood(c: Client, until: number, prefix: string, window = 4): Promise<number> {
+    const m = await this.ask(this.workers[c.id % this.workers.length], c.id, { op: 'flood', id: c.id, until, prefix, window });
     return m.op === 'flooded' ? m.sent : 0;
   }
 
@@ -114,6 +118,8 @@ function serve(): void {
   const port = parentPort!;
   const sockets = new Map<number, WebSocket>();
   let arrivals: [number, string, number][] = [];
+  /** Per client, the last bench message it received. */
+  const last = new Map<number, string>();
   const reply = (m: FromWorker) => port.postMessage(m);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,7 +146,9 @@ function serve(): void {
           }
           const i = data.indexOf('"text":"bench ');
           if (i === -1 || data.indexOf('"replay":true', i) !== -1) return;
-          arrivals.push([m.id, data.toString('utf8', i + 8, data.indexOf(34, i + 8)), now()]);
+          const text = data.toString('utf8', i + 8, data.indexOf(34, i + 8));
+          arrivals.push([m.id, text, now()]);
+          last.set(m.id, text);
         });
         ws.on('error', (e) => {
           if (welcomed) return;
@@ -156,11 +164,15 @@ function serve(): void {
         const ws = sockets.get(m.id);
         void (async () => {
           let sent = 0;
+          // A sender's own lines come back in order: the number in the last one says how far.
+          const back = () => {
+            const t = last.get(m.id) ?? '';
+            return t.startsWith(`bench ${m.prefix}-`) ? Number(t.slice(t.lastIndexOf('-') + 1)) + 1 : 0;
+          };
           while (ws && now() < m.until) {
             for (let j = 0; j < 20; j++) ws.send(JSON.stringify({ type: 'msg', text: `bench ${m.prefix}-${sent++}` }));
-            await new Promise((r) => setImmediate(r));
-            while (ws.bufferedAmount > 64 * 1024 && now() < m.until) await sleep(5);
-            await sleep(10);
+            const giveUp = now() + 2000;
+            while (sent - back() >= m.window * 20 && now() < giveUp) await sleep(2);
           }
           reply({ op: 'flooded', id: m.id, sent });
         })();

@@ -5,8 +5,9 @@
 //   rooms  N clients in --rooms rooms (1 = one room of N): connect latency (first batch of
 //          10 and all), time until all are connected, PSS per connection, fan-out latency
 //          of single messages, lost deliveries, distinct names, then 3 s of 10 flooding
-//          senders with the rate limit lifted: messages appended/s, deliveries/s, handler
-//          CPU per delivered message, and page views (/rooms) during the flood.
+//          senders with the rate limit lifted, each with at most 4 bursts of 20 not yet
+//          back (a closed loop: what the server sustains): messages appended/s,
+//          deliveries/s, handler CPU per delivered message, page views (/rooms) meanwhile.
 //   flood  N clients, 20 of them sending at the rate limit (5/s each) for --seconds:
 //          fan-out latency under load and lost deliveries.
 //   churn  for --seconds, clients connect, say one line and leave (4 at a time) while a
@@ -206,7 +207,7 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
     }
     const fan = await collect(clients, sent);
 
-    // Flood: 10 senders as fast as websocketd takes it; page views meanwhile.
+    // Flood: 10 senders, each with at most 4 bursts not yet back at it; page views meanwhile.
     const floodSec = 3;
     const logBytes = () => rooms.reduce((s, r) => s + readFileSync(join(data, 'rooms', `${r}.log`), 'utf8').split('\n').length, 0);
     const before = logBytes();
