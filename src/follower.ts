@@ -144,6 +144,10 @@ export class Follower {
       void this.watcher?.close();
       this.watcher = undefined;
       this.drain(true);
+      // Still there, same file, but unwatched (a watch that broke): try again shortly.
+      if (!this.watcher && !this.missingPoll && !this.resting && !this.closed) {
+        setTimeout(() => !this.watcher && !this.resting && this.rewatch(), MISSING_POLL_MS);
+      }
     }
   }
 
