@@ -16,6 +16,7 @@ interface ConnectArgs extends CommonArgs {
   target: string;
   name?: string;
   cookie?: string;
+  origin?: string;
   host?: string;
   port?: number;
 }
@@ -35,6 +36,14 @@ export function connectUrl(cfg: Config, target: string): string {
     base = `http://${host.includes(':') ? `[${host}]` : host}:${cfg.server.port}/`;
   }
   return new URL(encodeURIComponent(room), base.endsWith('/') ? base : base + '/').href.replace(/^http/i, 'ws');
+}
+
+/**
+ * The Origin a browser on this chat would send: the site's (server.public_url), else the
+ * server's own. websocketd checks it against an allow-list (server.origin) when one is set.
+ */
+export function connectOrigin(cfg: Config, url: string): string {
+  return new URL(cfg.server.public_url || url.replace(/^ws/i, 'http')).origin;
 }
 
 /** One received frame as a line for the terminal. */
@@ -59,6 +68,7 @@ export const connect: CommandModule<object, ConnectArgs> = {
       .option('host', { type: 'string', describe: 'server address for a ROOM target (server.host)' })
       .option('port', { alias: 'p', type: 'number', describe: 'server port for a ROOM target (server.port)' })
       .option('cookie', { type: 'string', describe: 'Cookie header to send, e.g. tailroom_session=…' })
+      .option('origin', { type: 'string', describe: 'Origin header to send (default: server.public_url, else the URL\'s own)' })
       .example('$0 connect lobby --name admin', 'join the lobby of the local server as "admin"')
       .example("printf '/who\\n' | $0 connect lobby", 'one command from a script') as Argv<ConnectArgs>,
   handler: async (args: ArgumentsCamelCase<ConnectArgs>) => {
@@ -73,7 +83,8 @@ export const connect: CommandModule<object, ConnectArgs> = {
       cookie = `${SESSION_COOKIE}=${id}`;
     }
 
-    const ws = new WebSocket(url, { headers: cookie ? { Cookie: cookie } : {} });
+    const origin = args.origin ?? connectOrigin(cfg, url);
+    const ws = new WebSocket(url, { origin, headers: cookie ? { Cookie: cookie } : {} });
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     // Made once the socket is open: piped lines read before would have nowhere to go.
     let rl: ReturnType<typeof createInterface> | undefined;
@@ -113,7 +124,8 @@ export const connect: CommandModule<object, ConnectArgs> = {
         if (line !== undefined) print(line);
       });
       ws.on('unexpected-response', (_req, res) => {
-        process.stderr.write(`tailroom: ${url}: HTTP ${res.statusCode}\n`);
+        const hint = res.statusCode === 403 ? ` (Origin ${origin} is not allowed: give --origin, or set server.public_url)` : '';
+        process.stderr.write(`tailroom: ${url}: HTTP ${res.statusCode}${hint}\n`);
         ws.terminate();
       });
       ws.on('error', (e) => {

@@ -226,3 +226,17 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   assert_failure 1
   assert_output --partial 'cannot connect'
 }
+
+@test "connect behind an Origin allow-list: the site's origin gets in, a refusal says why" {
+  start_server --origin chat.example.org
+  run bash -c "node '$ROOT/dist/tailroom.mjs' connect lobby --port $PORT --data-dir '$DATA' </dev/null"
+  assert_failure 1
+  assert_output --partial 'HTTP 403 (Origin http://127.0.0.1:'"$PORT"' is not allowed: give --origin'
+  run bash -c "node '$ROOT/dist/tailroom.mjs' connect lobby --port $PORT --data-dir '$DATA' --origin https://chat.example.org </dev/null"
+  assert_success
+  assert_line --index 0 --partial '*** welcome to lobby'
+  # With server.public_url set, that is the origin it sends.
+  run bash -c "node '$ROOT/dist/tailroom.mjs' connect '$URL/lobby' --data-dir '$DATA' --set server.public_url=https://chat.example.org/ </dev/null"
+  assert_success
+  assert_line --index 0 --partial '*** welcome to lobby'
+}
