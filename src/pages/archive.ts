@@ -1,5 +1,6 @@
 // A room's archive: the current log and the segments logrotate left beside it
-// (`lobby.log-20261120`, `lobby.log-20261119.gz`), read newest first. Plain files are read
+// (`lobby.log-20261120`, `lobby.log-20261119.gz`, or numbered without dateext:
+// `lobby.log.1`, `lobby.log.2.gz`), read newest first. Plain files are read
 // backwards from a byte offset, so the newest page of a 1 GB log costs one or two block
 // reads; gzip cannot be read backwards, so a .gz segment is streamed once per page with
 // only the last page's worth of lines kept.
@@ -11,16 +12,18 @@ import type { DataDir } from '../datadir.js';
 import { isValid, validateRoom } from '../names.js';
 import { type RoomEvent, parseEventLine } from '../protocol.js';
 
-/** `-20261120` (logrotate dateext), also with a time or a counter after it. */
-const SEGMENT_NAME = /^(.+)\.log(?:-(\d{8}[0-9-]{0,12}))?(\.gz)?$/;
+/** `-20261120` (logrotate dateext), also with a time or a counter after it; or `.1` (numbered). */
+const SEGMENT_NAME = /^(.+)\.log(?:-(\d{8}[0-9-]{0,12})|\.(\d{1,6}))?(\.gz)?$/;
 
 export interface Segment {
   room: string;
   file: string;
   path: string;
-  /** Names the segment in a cursor: `log` for the current file, else `20261120` or `20261120.gz`. */
+  /** Names the segment in a cursor: `log` for the current file, else `20261120`, `20261120.gz`, `n1`, `n2.gz`. */
   key: string;
   rotated: boolean;
+  /** For a numbered segment (`.log.3`): 3, the higher the older. */
+  number?: number;
   gz: boolean;
   /** Bytes on disk. */
   size: number;
@@ -29,14 +32,14 @@ export interface Segment {
   mtimeMs: number;
 }
 
-export function parseSegmentName(file: string): { room: string; date?: string; gz: boolean } | undefined {
+export function parseSegmentName(file: string): { room: string; date?: string; number?: number; gz: boolean } | undefined {
   if (file.startsWith('.')) return undefined;
   const m = SEGMENT_NAME.exec(file);
   if (!m) return undefined;
-  const [, room, date, gz] = m;
-  if (gz && !date) return undefined; // `x.log.gz` is no rotation scheme of ours
+  const [, room, date, number, gz] = m;
+  if (gz && !date && !number) return undefined; // `x.log.gz` is no rotation scheme of ours
   if (!isValid(validateRoom, room) || room.normalize('NFC') !== room) return undefined;
-  return { room, date, gz: Boolean(gz) };
+  return number === undefined ? { room, date, gz: Boolean(gz) } : { room, number: Number(number), gz: Boolean(gz) };
 }
 
 /** ISIZE, the last 4 bytes of a gzip file: uncompressed length mod 2^32. */
@@ -63,7 +66,8 @@ function segmentOf(d: DataDir, file: string): Segment | undefined {
     return undefined; // rotated away between readdir and stat
   }
   if (!st.isFile()) return undefined;
-  const key = parsed.date ? parsed.date + (parsed.gz ? '.gz' : '') : 'log';
+  const gz = parsed.gz ? '.gz' : '';
+  const key = parsed.date ? parsed.date + gz : parsed.number !== undefined ? `n${parsed.number}${gz}` : 'log';
   let contentSize = st.size;
   if (parsed.gz) {
     try {
@@ -72,12 +76,20 @@ function segmentOf(d: DataDir, file: string): Segment | undefined {
       contentSize = 0;
     }
   }
-  return { room: parsed.room, file, path, key, rotated: Boolean(parsed.date), gz: parsed.gz, size: st.size, contentSize, mtimeMs: st.mtimeMs };
+  const rotated = parsed.date !== undefined || parsed.number !== undefined;
+  return { room: parsed.room, file, path, key, rotated, number: parsed.number, gz: parsed.gz, size: st.size, contentSize, mtimeMs: st.mtimeMs };
 }
 
-/** Current log first, then rotated segments newest first (dateext names sort by date). */
+/**
+ * Current log first, then rotated segments newest first: dateext names sort by date;
+ * numbered ones (`.1` newest) come after them, from a configuration without dateext
+ * that is assumed older (as `tailroom history` reads them: src/segments.ts).
+ */
 function newestFirst(a: Segment, b: Segment): number {
   if (a.rotated !== b.rotated) return a.rotated ? 1 : -1;
+  const an = a.number !== undefined;
+  if (an !== (b.number !== undefined)) return an ? 1 : -1;
+  if (an && a.number !== b.number) return a.number! - b.number!;
   return a.key < b.key ? 1 : a.key > b.key ? -1 : b.mtimeMs - a.mtimeMs;
 }
 
@@ -128,7 +140,7 @@ export interface Cursor {
   offset?: number;
 }
 
-const CURSOR = /^(log|\d{8}[0-9-]{0,12}(?:\.gz)?)(?::(\d{1,15}))?$/;
+const CURSOR = /^(log|\d{8}[0-9-]{0,12}(?:\.gz)?|n\d{1,6}(?:\.gz)?)(?::(\d{1,15}))?$/;
 
 export function formatCursor(c: Cursor): string {
   return c.offset === undefined ? c.key : `${c.key}:${c.offset}`;
