@@ -55,6 +55,8 @@ export const SETTINGS = [
   { section: 'stun', key: 'port', kind: 'int', default: 3478, doc: 'STUN UDP port' },
   { section: 'stun', key: 'turn_username', kind: 'string', default: '', doc: 'username browsers give the turn: servers in ice_servers' },
   { section: 'stun', key: 'turn_credential', kind: 'string', default: '', doc: 'password browsers give the turn: servers in ice_servers' },
+  { section: 'stun', key: 'turn_secret', kind: 'string', default: '', doc: "coturn's static-auth-secret (use-auth-secret): each chatter gets its own short-lived TURN credentials instead of turn_username/turn_credential" },
+  { section: 'stun', key: 'turn_ttl_sec', kind: 'int', default: 86400, doc: 'how long credentials made from turn_secret are good for' },
   { section: 'stun', key: 'ice_servers', kind: 'string', default: '', doc: 'ICE server URLs for browsers, comma separated; empty = stun:<host the browser used>:<port>' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,5 +64,23 @@ describe('ICE servers in the welcome', () => {
     ]);
     const dflt = loadConfig({ confPath: '/nonexistent/chat.ini', env: {} });
     assert.deepEqual(iceServersFor(dflt, 'chat.example:8443'), [{ urls: 'stun:chat.example:3478' }]);
+  });
+
+  it("with turn_secret, each chatter gets coturn's short-lived credentials (use-auth-secret)", async () => {
+    const { turnCredentials, iceServersFor } = await import('../../src/chatter.js');
+    const cfg = loadConfig({
+      confPath: '/nonexistent/chat.ini',
+      overrides: { 'stun.ice_servers': 'turn:t.example:3478', 'stun.turn_username': 'static', 'stun.turn_credential': 'static', 'stun.turn_secret': 'n0rth', 'stun.turn_ttl_sec': 3600 },
+      env: {},
+    });
+    const now = Date.UTC(2026, 10, 22, 12, 0, 0);
+    const { username, credential } = turnCredentials(cfg, 'bob', now);
+    assert.equal(username, `${now / 1000 + 3600}:bob`);
+    // coturn checks base64(HMAC-SHA1(secret, username)); computed here by openssl, not by us.
+    const expected = execFileSync('sh', ['-c', `printf %s "$0" | openssl dgst -sha1 -hmac n0rth -binary | base64`, username]).toString().trim();
+    assert.equal(credential, expected);
+    const [turn] = iceServersFor(cfg, 'chat.example', 'bob');
+    assert.equal(turn.username?.endsWith(':bob'), true);
+    assert.notEqual(turn.credential, 'static');
   });
 });
