@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,8 +23,6 @@ mkdirSync(join(dist, 'cgi'), { recursive: true });
 mkdirSync(join(dist, 'pages'), { recursive: true });
 // Caches of earlier builds are named after bundles that no longer exist.
 for (const dir of [dist, join(dist, 'pages')]) for (const f of readdirSync(dir)) if (f.endsWith('.cache')) rmSync(join(dir, f));
-/** The name a bundle's code cache goes by (src/codecache.cjs says why), as a JS string literal. */
-const digestOf = (file) => JSON.stringify(createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16));
 copyFileSync(join(root, 'src', 'codecache.cjs'), join(dist, 'codecache.cjs'));
 // Node takes an extensionless file (dist/cgi/<page>) for ESM under our "type": "module":
 // this makes the CommonJS page bundles load as what they are.
@@ -62,22 +60,26 @@ const jobs = [];
 const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs'), assert: join(root, 'src', 'shims', 'assert.cjs') };
 for (const f of tsIn('handlers')) {
   const name = f.replace(/\.ts$/, '');
+  const base = join(dist, name);
   jobs.push(
-    build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: join(dist, `${name}.bundle.cjs`) }).then(() => {
-      writeFileSync(join(dist, `${name}.cjs`), `'use strict';\nrequire('./codecache.cjs')(require('node:path').join(__dirname, ${JSON.stringify(name)}), ${digestOf(join(dist, `${name}.bundle.cjs`))});\n`);
-      return warmCodeCache(join(dist, `${name}.cjs`), { PATH_INFO: '/build', QUERY_STRING: '', REMOTE_ADDR: '127.0.0.1' }, JSON.stringify({ type: 'msg', text: 'warming the code cache' }) + '\n');
-    }),
+    build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(() =>
+      cachedEntry(`${base}.cjs`, base, {
+        flags: JSON.parse(readFileSync(join(root, 'src', 'handler-flags.json'), 'utf8')),
+        env: { PATH_INFO: '/build', QUERY_STRING: '', REMOTE_ADDR: '127.0.0.1' },
+        // A handler leaves when its stdin ends: after the welcome, with one message.
+        input: JSON.stringify({ type: 'msg', text: 'warming the code cache' }) + '\n',
+      }),
+    ),
   );
 }
 for (const f of tsIn('handlers/pages')) {
   const name = f.replace(/\.ts$/, '');
   const out = join(dist, 'cgi', name);
+  const base = join(dist, 'pages', name);
   jobs.push(
-    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: join(dist, 'pages', `${name}.bundle.cjs`) }).then(() => {
-      writeFileSync(out, `#!/usr/bin/env node\n'use strict';\nrequire('../codecache.cjs')(require('node:path').join(__dirname, '..', 'pages', ${JSON.stringify(name)}), ${digestOf(join(dist, 'pages', `${name}.bundle.cjs`))});\n`);
-      chmodSync(out, 0o755);
-      return warmCodeCache(out, { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' }, '');
-    }),
+    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(() =>
+      cachedEntry(out, base, { env: { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' } }),
+    ),
   );
 }
 jobs.push(
@@ -109,34 +111,30 @@ jobs.push(
 await Promise.all(jobs);
 
 /**
- * Write the code cache of `entry`: run it once as websocketd would (for the handler the
- * same V8 flags, or V8 rejects the cache), in a scratch data dir: the handler through a
- * join, a message and a leave; a page through one GET.
+ * Make `entry` the one-line loader of `<base>.bundle.cjs` (src/codecache.cjs), then write
+ * its code cache: run it once as websocketd would (for the handler with the same V8 flags,
+ * or V8 rejects the cache), in a scratch data dir. The loader writes the cache itself when
+ * it finds none, and the caches of earlier builds were removed above.
  */
-function warmCodeCache(entry, cgi, input) {
+function cachedEntry(entry, base, { flags = [], env, input = '' }) {
+  // V8 checks only the source's length: the cache is named after the bundle's digest.
+  const digest = createHash('sha256').update(readFileSync(`${base}.bundle.cjs`)).digest('hex').slice(0, 16);
+  const target = JSON.stringify(relative(dirname(entry), base));
+  writeFileSync(entry, `#!/usr/bin/env node\n'use strict';\nrequire('${relative(dirname(entry), dist) || '.'}/codecache.cjs')(require('node:path').join(__dirname, ${target}), '${digest}');\n`);
+  chmodSync(entry, 0o755);
   const data = mkdtempSync(join(tmpdir(), 'tailroom-build-'));
-  const flags = JSON.parse(readFileSync(join(root, 'src', 'handler-flags.json'), 'utf8'));
-  const env = {
-    PATH: process.env.PATH,
-    TAILROOM_CONF: join(root, 'conf', 'chat.ini'),
-    TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }),
-    TAILROOM_WRITE_CODE_CACHE: '1',
-    ...cgi,
-  };
-  const page = !entry.endsWith('.cjs');
-  const child = spawn(process.execPath, [...(page ? [] : flags), entry], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...flags, entry], {
+    env: { PATH: process.env.PATH, TAILROOM_CONF: join(root, 'conf', 'chat.ini'), TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }), ...env },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    // A handler leaves when its stdin ends: after the welcome. A page reads no body on GET.
-    if (page) child.stdin.end();
-    else child.stdout.once('data', () => child.stdin.end(input));
+    child.stdout.once('data', () => child.stdin.end(input));
     child.stdout.resume();
     child.once('exit', () => {
       clearTimeout(timer);
       rmSync(data, { recursive: true, force: true });
-      const dir = page ? join(dist, 'pages') : dist;
-      const name = page ? basename(entry) : basename(entry, '.cjs');
-      if (!readdirSync(dir).some((f) => f.startsWith(`${name}.`) && f.endsWith('.cache'))) console.warn(`build: no code cache for ${entry} (it runs without)`);
+      if (!existsSync(`${base}.${digest}.cache`)) console.warn(`build: no code cache for ${entry} (it runs without)`);
       resolve();
     });
   });

@@ -2,8 +2,8 @@
 // line that calls this with their bundle (dist/room, dist/pages/<page>) and a digest of it.
 // A process starts per connection and per page view, and compiling its bundle was
 // ~10 ms of each start (measured: handler welcome 77 → 68 ms, +0.2 MB private memory).
-// The build writes <base>.cache from one real run, so it holds every function such a
-// run compiles. V8 rejects a cache from another node version or other flags; the
+// The build writes the cache from one real run, so it holds every function such a run
+// compiles. V8 rejects a cache from another node version or other flags; the
 // process then compiles as usual and leaves a fresh cache behind when it exits (if it
 // may write there: best effort, atomically, since many processes may try at once).
 // V8 checks only the source's length, not its content, so the cache is named after the
@@ -15,10 +15,9 @@ const { Script } = require('node:vm');
 module.exports = function runCached(base, digest) {
   const bundle = `${base}.bundle.cjs`;
   const cache = `${base}.${digest}.cache`;
-  const writing = Boolean(process.env.TAILROOM_WRITE_CODE_CACHE);
   let cachedData;
   try {
-    if (!writing) cachedData = readFileSync(cache);
+    cachedData = readFileSync(cache);
   } catch {
     // no cache yet: compile, and leave one behind
   }
