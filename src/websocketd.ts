@@ -42,6 +42,17 @@ export function websocketdPlan(cfg: Config, root: string, overrides: Record<stri
   return { bin, args, env };
 }
 
+/**
+ * Where people reach the chat: server.public_url, else websocketd's own address, https
+ * with tls, and a wildcard listen address given as loopback (somewhere one can connect).
+ */
+export function serverUrl(cfg: Config): string {
+  if (cfg.server.public_url) return cfg.server.public_url.endsWith('/') ? cfg.server.public_url : cfg.server.public_url + '/';
+  const h = cfg.server.host;
+  const host = h === '0.0.0.0' || h === '' ? '127.0.0.1' : h === '::' ? '::1' : h;
+  return `http${cfg.server.tls ? 's' : ''}://${host.includes(':') ? `[${host}]` : host}:${cfg.server.port}/`;
+}
+
 export function spawnWebsocketd(plan: WebsocketdPlan): ChildProcess {
   // Its own process group: stopping tailroom signals websocketd and every handler at once.
   return spawn(plan.bin, plan.args, { env: plan.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });

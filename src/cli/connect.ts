@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import type { Config } from '../config.js';
 import { dataDir } from '../datadir.js';
 import { formatText, type ServerMessage } from '../protocol.js';
+import { serverUrl } from '../websocketd.js';
 import { newSessionId, SESSION_COOKIE, writeSession } from '../sessions.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { roomArg, UsageError, userArg } from './roomarg.js';
@@ -29,13 +30,7 @@ const LINGER_MS = 300;
 /** A ws:// URL for a room on this server, or the URL given (http(s) taken as ws(s)). */
 export function connectUrl(cfg: Config, target: string): string {
   if (/^(wss?|https?):\/\//i.test(target)) return target.replace(/^http/i, 'ws');
-  const room = roomArg(target);
-  let base = cfg.server.public_url;
-  if (!base) {
-    const host = cfg.server.host === '0.0.0.0' || cfg.server.host === '' ? '127.0.0.1' : cfg.server.host === '::' ? '::1' : cfg.server.host;
-    base = `http://${host.includes(':') ? `[${host}]` : host}:${cfg.server.port}/`;
-  }
-  return new URL(encodeURIComponent(room), base.endsWith('/') ? base : base + '/').href.replace(/^http/i, 'ws');
+  return new URL(encodeURIComponent(roomArg(target)), serverUrl(cfg)).href.replace(/^http/i, 'ws');
 }
 
 /**

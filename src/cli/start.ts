@@ -9,7 +9,7 @@ import { appendEvent } from '../roomlog.js';
 import { reapRoom } from '../presence.js';
 import { readdirSync } from 'node:fs';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
-import { spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
+import { serverUrl, spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
 import { ensureTls } from '../tls.js';
 import { runStunBeside } from '../stun.js';
 
@@ -112,7 +112,7 @@ export const start: CommandModule<object, StartArgs> = {
     }
     // STUN in a process of its own: if it cannot run, the chat still does (without it).
     if (cfg.stun.enabled) runStunBeside(join(root, 'dist', 'tailroom.mjs'), plan.env, (line) => process.stderr.write(line + '\n'));
-    const base = cfg.server.public_url || `http${cfg.server.tls ? 's' : ''}://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${cfg.server.port}/`;
+    const base = serverUrl(cfg);
     process.stdout.write(`tailroom: chat at ${base}  (WebSocket: ${base.replace(/^http/, 'ws')}lobby)\ntailroom: data in ${cfg.dataDir}; Ctrl-C stops\n`);
     const code = await exited;
     if (!stopping) process.stderr.write(`tailroom: websocketd exited with ${code}\n`);

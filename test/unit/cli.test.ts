@@ -82,6 +82,8 @@ describe('admin CLI pieces', () => {
     assert.equal(connectUrl(cfg, 'https://chat.example.org/chat/lobby'), 'wss://chat.example.org/chat/lobby');
     const proxied = loadConfig({ confPath: '/nonexistent/chat.ini', env: {}, overrides: { 'server.public_url': 'https://example.org/chat' } });
     assert.equal(connectUrl(proxied, 'lobby'), 'wss://example.org/chat/lobby');
+    const tls = loadConfig({ confPath: '/nonexistent/chat.ini', env: {}, overrides: { 'server.port': 9000, 'server.host': '0.0.0.0', 'server.tls': true } });
+    assert.equal(connectUrl(tls, 'lobby'), 'wss://127.0.0.1:9000/lobby');
     assert.throws(() => connectUrl(cfg, '../x'), UsageError);
   });
   it('renders frames as text lines and hides pongs', () => {
