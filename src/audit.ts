@@ -7,13 +7,12 @@
 // in X-Forwarded-For, which anyone can also send. It is believed only as far as the hops
 // that appended to it are proxies the admin named (server.trusted_proxies).
 
-import { writeSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from './config.js';
 import type { CgiEnv } from './identity.js';
 import { appendLine } from './jsonl.js';
-import { warn } from './warn.js';
+import { logLine, warn } from './warn.js';
 
 /** How a connection began or ended: joined, then closed, kicked, lost or removed. */
 export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed';
@@ -131,11 +130,7 @@ export function audit(cfg: Config, env: CgiEnv | undefined, room: string, name: 
   }
   const path = auditPath(cfg);
   if (path === undefined) {
-    try {
-      writeSync(2, line + '\n');
-    } catch {
-      // stderr is gone: so is the admin's log
-    }
+    logLine(line);
     return;
   }
   // One O_APPEND write per line, as the room logs: many handlers share the file.

@@ -5,8 +5,13 @@
 import { writeSync } from 'node:fs';
 
 export function warn(message: string): void {
+  logLine(`tailroom: ${message}`);
+}
+
+/** One line to stderr as it is (the audit trail writes its own prefix). */
+export function logLine(line: string): void {
   try {
-    writeSync(2, `tailroom: ${message}\n`);
+    writeSync(2, `${line}\n`);
   } catch {
     // stderr closed or full: there is nowhere left to say it
   }
