@@ -6,7 +6,7 @@ import { runCommand, parseCommand } from './commands/index.js';
 import type { CommandContext } from './commands/types.js';
 import type { Config } from './config.js';
 import { type DataDir, dataDir, roomLogPath } from './datadir.js';
-import { Follower } from './follower.js';
+import { type FollowOptions, Follower } from './follower.js';
 import { deliver, isPresent } from './inbox.js';
 import { StorageError } from './jsonl.js';
 import { LineReader } from './linereader.js';
@@ -211,7 +211,7 @@ export class Chatter {
     });
     this.replay(end);
 
-    this.roomFollower = this.follow(this.logPath, end, (line) => this.roomLine(line), undefined, () => this.restMs());
+    this.roomFollower = this.follow(this.logPath, { offset: end, onLine: (line) => this.roomLine(line), coalesceMs: () => this.restMs() });
     this.inboxFollower = this.followInbox(this.presence.inbox);
     await Promise.all([this.roomFollower.start(), this.inboxFollower.start()]);
 
@@ -241,21 +241,19 @@ export class Chatter {
     return this.cfg.files.coalesce_ms * Math.max(1, this.users.size / CHATTERS_PER_COALESCE);
   }
 
-  private follow(path: string, offset: number, onLine: (line: string) => void, onMissing?: () => void, coalesceMs?: () => number): Follower {
+  /** A follower with this server's watch settings. */
+  private follow(path: string, opts: Pick<FollowOptions, 'offset' | 'onLine' | 'onMissing' | 'coalesceMs'>): Follower {
     return new Follower(path, {
-      offset,
-      coalesceMs,
+      ...opts,
       poll: this.cfg.files.watch === 'poll',
       pollIntervalMs: this.cfg.files.poll_interval_ms,
-      onLine,
-      onMissing,
       onFallback: (reason) => warn(`${reason}; polling ${this.room}`),
     });
   }
 
   /** Our inbox, from its first line; its disappearance means our presence was taken. */
   private followInbox(path: string): Follower {
-    return this.follow(path, 0, (line) => this.inboxLine(line), () => this.lostPresence());
+    return this.follow(path, { offset: 0, onLine: (line) => this.inboxLine(line), onMissing: () => this.lostPresence() });
   }
 
   private replay(end: number): void {

@@ -256,8 +256,7 @@ export class Follower {
         return;
       }
       this.resting = undefined;
-      // Anything appended before the new watch is in place is read right after it.
-      void this.startWatcher().then(() => this.drain(true));
+      this.rewatch(); // and reads what came before the new watch was in place
     };
     this.resting = setTimeout(tick, gap);
   }

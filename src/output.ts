@@ -85,10 +85,6 @@ export class LineOutput {
     return now - this.lastProgress > STALL_MS;
   }
 
-  get backlog(): number {
-    return this.sock.writableLength;
-  }
-
   /** Flush what is queued (bounded by `ms`), then resolve. */
   close(ms = 500): Promise<void> {
     this.flush();

@@ -38,6 +38,12 @@ function numbered(base: string, n: number): string {
   return [...base].slice(0, MAX_USER_LENGTH - suffix.length).join('') + suffix;
 }
 
+let host = '';
+/** This machine's name, asked once: a join may check hundreds of presences. */
+function thisHost(): string {
+  return (host ||= hostname());
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -161,7 +167,7 @@ export class Presence {
   }
 
   private writeInfo(): void {
-    const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: thisHost(), since: new Date().toISOString() };
     writeJsonAtomic(infoPath(this.d, this.room, this.name), info);
   }
 
@@ -258,7 +264,7 @@ export class Presence {
   /** The directory at our path is still the one we created (not a newcomer's). */
   private ownsPath(): boolean {
     const info = readInfo(this.d, this.room, this.name);
-    return info !== undefined && info.pid === process.pid && info.host === hostname();
+    return info !== undefined && info.pid === process.pid && info.host === thisHost();
   }
 
   /**
@@ -295,7 +301,7 @@ export async function reapIfDead(
   const dir = presenceDir(d, room, name);
   const info = readInfo(d, room, name);
   let dead = false;
-  if (info && info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid)) {
+  if (info && info.host === thisHost() && info.pid !== process.pid && !pidAlive(info.pid)) {
     dead = true;
   } else if (quick) {
     return false;
