@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { type DataDir, roomLogPath } from './datadir.js';
+import { isValid, validateRoom } from './names.js';
 
 export interface LogSegment {
   path: string;
@@ -17,10 +18,32 @@ export interface LogSegment {
   current: boolean;
 }
 
-// Only digits (and dashes, for a dateformat with seconds) after the base name: the log
-// of a room called `lobby.log-x` is `lobby.log-x.log` and is not lobby's segment.
-const DATED = /^-(\d[\d-]*)(\.gz)?$/;
-const NUMBERED = /^\.(\d{1,6})(\.gz)?$/;
+/**
+ * `lobby.log`, or a segment logrotate left: `-20261120` (dateext, also with a time or a
+ * counter after it) or `.1` (numbered), either possibly `.gz`. Only digits after the
+ * base name: the log of a room called `lobby.log-x` is `lobby.log-x.log`, not lobby's.
+ */
+const SEGMENT_NAME = /^(.+)\.log(?:-(\d{8}[0-9-]{0,12})|\.(\d{1,6}))?(\.gz)?$/;
+
+export interface SegmentName {
+  room: string;
+  /** A dateext segment's date part. */
+  date?: string;
+  /** A numbered segment's number: the higher, the older. */
+  number?: number;
+  gz: boolean;
+}
+
+/** What a file in rooms/ is, by its name alone; undefined for anything else. The one parser of these names. */
+export function parseSegmentName(file: string): SegmentName | undefined {
+  if (file.startsWith('.')) return undefined;
+  const m = SEGMENT_NAME.exec(file);
+  if (!m) return undefined;
+  const [, room, date, number, gz] = m;
+  if (gz && !date && !number) return undefined; // `x.log.gz` is no rotation scheme of ours
+  if (!isValid(validateRoom, room) || room.normalize('NFC') !== room) return undefined;
+  return number === undefined ? { room, date, gz: Boolean(gz) } : { room, number: Number(number), gz: Boolean(gz) };
+}
 
 /** Every segment of `room`, oldest first; the current log last if it exists. */
 export function logSegments(d: DataDir, room: string): LogSegment[] {
@@ -35,14 +58,10 @@ export function logSegments(d: DataDir, room: string): LogSegment[] {
   const numbered: { n: number; name: string }[] = [];
   for (const name of names) {
     if (!name.startsWith(base) || name === base) continue;
-    const rest = name.slice(base.length);
-    let m = DATED.exec(rest);
-    if (m) {
-      dated.push({ key: m[1], name });
-      continue;
-    }
-    m = NUMBERED.exec(rest);
-    if (m) numbered.push({ n: Number(m[1]), name });
+    const p = parseSegmentName(name);
+    if (p?.room !== room) continue;
+    if (p.date !== undefined) dated.push({ key: p.date, name });
+    else if (p.number !== undefined) numbered.push({ n: p.number, name });
   }
   // Dates sort as text; .3 is older than .1. Numbered segments come from a logrotate
   // without dateext, a configuration older than any dated one is assumed to be.

@@ -9,11 +9,9 @@ import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readSync
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DataDir } from '../datadir.js';
-import { isValid, validateRoom } from '../names.js';
+import { parseSegmentName } from '../segments.js';
 import { type RoomEvent, parseEventLine } from '../protocol.js';
 
-/** `-20261120` (logrotate dateext), also with a time or a counter after it; or `.1` (numbered). */
-const SEGMENT_NAME = /^(.+)\.log(?:-(\d{8}[0-9-]{0,12})|\.(\d{1,6}))?(\.gz)?$/;
 
 export interface Segment {
   room: string;
@@ -30,16 +28,6 @@ export interface Segment {
   /** For .gz: the uncompressed size from the gzip trailer (mod 4 GiB); else = size. */
   contentSize: number;
   mtimeMs: number;
-}
-
-export function parseSegmentName(file: string): { room: string; date?: string; number?: number; gz: boolean } | undefined {
-  if (file.startsWith('.')) return undefined;
-  const m = SEGMENT_NAME.exec(file);
-  if (!m) return undefined;
-  const [, room, date, number, gz] = m;
-  if (gz && !date && !number) return undefined; // `x.log.gz` is no rotation scheme of ours
-  if (!isValid(validateRoom, room) || room.normalize('NFC') !== room) return undefined;
-  return number === undefined ? { room, date, gz: Boolean(gz) } : { room, number: Number(number), gz: Boolean(gz) };
 }
 
 /** ISIZE, the last 4 bytes of a gzip file: uncompressed length mod 2^32. */
