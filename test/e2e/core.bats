@@ -69,7 +69,7 @@ teardown() {
 }
 
 @test "users list on every presence change, and ping answers pong" {
-  ws "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"type":"users".*Anonymous1' --wait '"type":"users","users":\[\{"name":"Anonymous"' --send '{"type":"ping"}' --wait '"type":"pong"' &
+  ws "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"type":"users".*Anonymous1' --wait '"type":"users","users":\[\{"name":"Anonymous","color":"[^"]*"\}\]' --send '{"type":"ping"}' --wait '"type":"pong"' &
   a=$!
   wait_until grep -q welcome "$DATA/a.out"
   run ws "$URL/lobby" --wait welcome --sleep 200
@@ -172,7 +172,7 @@ teardown() {
 }
 
 @test "20 concurrent writers with 8 KB lines leave no torn or interleaved line" {
-  stop_server
+  cleanup_server
   start_server --set chat.max_message_bytes=16384 --set chat.rate_per_sec=0
   pids=()
   for w in $(seq 1 20); do

@@ -110,10 +110,7 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   before=$(openssl x509 -in "$DATA/tls/cert.pem" -noout -fingerprint -sha256)
   stop_server
   local data=$DATA
-  PORT="$(free_port)"
-  node "$ROOT/dist/tailroom.mjs" start --port "$PORT" --data-dir "$data" --tls --set stun.enabled=false >"$data.server.log" 2>&1 &
-  SERVER_PID=$!
-  wait_until grep -q 'chat at' "$data.server.log"
+  DATA_DIR="$data" start_server --tls
   none grep -q 'made a self-signed' "$data.server.log"
   grep -q 'self-signed certificate' "$data.server.log"
   [ "$(openssl x509 -in "$data/tls/cert.pem" -noout -fingerprint -sha256)" = "$before" ]
