@@ -2,7 +2,8 @@
 // accept, it streams over a data channel of its own straight to their browser. Nothing
 // passes through or stays on the server. The receiver saves it from a download link.
 
-import { el, humanSize, randomId } from './dom.js';
+import { formatBytes } from '../pages/format.js';
+import { el, randomId } from './dom.js';
 import type { Mesh, PeerMessage } from './mesh.js';
 
 const CHUNK = 16 * 1024;
@@ -201,7 +202,7 @@ export class Transfers {
     const row = el(
       'li',
       { class: `transfer ${dir}`, 'data-id': id, 'data-state': 'offered' },
-      el('span', { class: 'what' }, dir === 'out' ? `To ${peer}: ` : `From ${peer}: `, el('strong', {}, name), ` (${humanSize(size)})`),
+      el('span', { class: 'what' }, dir === 'out' ? `To ${peer}: ` : `From ${peer}: `, el('strong', {}, name), ` (${formatBytes(size)})`),
       progress,
       status,
       actions,
