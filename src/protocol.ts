@@ -26,6 +26,11 @@ export type RoomEvent = EventBase &
 
 export type RoomEventType = RoomEvent['type'];
 
+/** Every room event type, checked against RoomEvent: all of them, nothing else. */
+const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1 } satisfies Record<RoomEventType, 1>;
+/** What a room log holds (each with an id `?since=` counts from), and all the archive shows. */
+export const ROOM_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(ROOM_EVENT_TYPE_LIST));
+
 /** Room events that change who is present or how they look. */
 export const PRESENCE_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'color', 'nick']);
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { DataDir } from '../datadir.js';
 import { parseSegmentName } from '../segments.js';
-import { type RoomEvent, parseEventLine } from '../protocol.js';
+import { type RoomEvent, parseEventLine, ROOM_EVENT_TYPES } from '../protocol.js';
 
 
 export interface Segment {
@@ -143,9 +143,6 @@ export function parseCursor(s: string): Cursor | undefined {
 
 // ---- reading ------------------------------------------------------------------------
 
-/** Room events the archive shows. Whispers and signaling never are room events, and never shown. */
-export const SHOWN_TYPES: ReadonlySet<string> = new Set(['msg', 'me', 'roll', 'announce', 'join', 'leave', 'color', 'nick']);
-
 /** An event as stored, with the byte offset its line starts at. */
 export interface Located {
   event: RoomEvent;
@@ -205,8 +202,9 @@ export interface Filter {
   event?: (e: RoomEvent) => boolean;
 }
 
+/** Only room events are shown: whispers and signaling never are room events. */
 function shown(e: RoomEvent | undefined): e is RoomEvent {
-  if (!e || !SHOWN_TYPES.has(e.type) || typeof e.t !== 'string') return false;
+  if (!e || !ROOM_EVENT_TYPES.has(e.type) || typeof e.t !== 'string') return false;
   const r = e as unknown as Record<string, unknown>;
   if ('from' in r && typeof r.from !== 'string') return false;
   if ('text' in r && typeof r.text !== 'string') return false;

@@ -1,7 +1,7 @@
 // The WebSocket to the room handler: connect, ping, and after a drop reconnect with
 // backoff, resuming with ?since=<last room event id> so nothing is missed or doubled.
 
-import type { ClientMessage, Limits, RoomEventType, ServerMessage } from '../protocol.js';
+import { type ClientMessage, type Limits, ROOM_EVENT_TYPES, type ServerMessage } from '../protocol.js';
 
 export type ConnState =
   | { kind: 'connecting'; attempt: number }
@@ -9,9 +9,6 @@ export type ConnState =
   | { kind: 'waiting'; until: number; attempt: number }
   | { kind: 'offline' }
   | { kind: 'stopped'; reason: string };
-
-/** Room events: the ones with ids from the room log, which ?since= counts from. */
-export const ROOM_EVENT_TYPES: ReadonlySet<string> = new Set<RoomEventType>(['join', 'leave', 'msg', 'me', 'roll', 'color', 'nick', 'announce']);
 
 /** Backoff: 0.5 s doubling to 30 s, each wait drawn from its upper half (no thundering herd). */
 export function backoffMs(attempt: number, random = Math.random()): number {

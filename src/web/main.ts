@@ -3,7 +3,8 @@
 
 import type { Limits, ServerMessage, UserSummary } from '../protocol.js';
 import { Call } from './call.js';
-import { type ConnState, Connection, ROOM_EVENT_TYPES } from './connection.js';
+import { ROOM_EVENT_TYPES } from '../protocol.js';
+import { type ConnState, Connection } from './connection.js';
 import { byId, el, safeColor, utf8Bytes } from './dom.js';
 import { EMOTICONS } from './emoticons.js';
 import { Transfers } from './files.js';
@@ -89,10 +90,14 @@ function whisperTo(name: string): void {
 
 const conn = new Connection(wsUrl, { message: onMessage, state: showState });
 
+// Made once: the countdown ticks every second, and a rebuilt button would lose its focus.
+const retry = el('button', { type: 'button', class: 'link' }, 'Retry now');
+retry.addEventListener('click', () => conn.retryNow());
+const countdown = el('span', {});
+const secondsLeft = (until: number) => String(Math.max(1, Math.round((until - Date.now()) / 1000)));
+
 function showState(s: ConnState): void {
   connState.dataset.state = s.kind;
-  const retry = el('button', { type: 'button', class: 'link' }, 'Retry now');
-  retry.addEventListener('click', () => conn.retryNow());
   switch (s.kind) {
     case 'connecting':
       connState.replaceChildren(s.attempt ? 'Reconnecting…' : 'Connecting…');
@@ -101,7 +106,8 @@ function showState(s: ConnState): void {
       connState.replaceChildren('Online');
       break;
     case 'waiting':
-      connState.replaceChildren(`Connection lost. Retrying in ${Math.max(1, Math.round((s.until - Date.now()) / 1000))} s `, retry);
+      countdown.textContent = secondsLeft(s.until);
+      connState.replaceChildren('Connection lost. Retrying in ', countdown, ' s ', retry);
       break;
     case 'offline':
       connState.replaceChildren('Disconnected');
@@ -118,8 +124,10 @@ function showState(s: ConnState): void {
     typing.clearAll();
   }
 }
-// The countdown in "Retrying in N s" ticks.
-setInterval(() => conn.state.kind === 'waiting' && showState(conn.state), 1000);
+// The countdown in "Retrying in N s" ticks; nothing else changes while it does.
+setInterval(() => {
+  if (conn.state.kind === 'waiting') countdown.textContent = secondsLeft(conn.state.until);
+}, 1000);
 
 connButton.addEventListener('click', () => {
   if (conn.state.kind === 'offline' || conn.state.kind === 'stopped') conn.start();

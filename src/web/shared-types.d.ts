@@ -1,4 +1,5 @@
 // src/protocol.ts is shared with the server, which stamps event ids with process.pid.
-// The browser imports only its types (esbuild drops type imports), so none of that code
-// reaches the bundle; this declaration lets tsc check the file without Node's types.
+// The browser imports its types and ROOM_EVENT_TYPES; esbuild leaves the rest out (and
+// the pid is only read inside newEventId, made on first use, never by the browser);
+// this declaration lets tsc check the file without Node's types.
 declare var process: { readonly pid: number };
