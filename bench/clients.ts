@@ -118,8 +118,8 @@ function serve(): void {
   const port = parentPort!;
   const sockets = new Map<number, WebSocket>();
   let arrivals: [number, string, number][] = [];
-  /** Per client, the last bench message it received. */
-  const last = new Map<number, string>();
+  /** Per client and flood prefix (`f3`): how many of that sender's lines came back to it. */
+  const back = new Map<string, number>();
   const reply = (m: FromWorker) => port.postMessage(m);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -148,7 +148,9 @@ function serve(): void {
           if (i === -1 || data.indexOf('"replay":true', i) !== -1) return;
           const text = data.toString('utf8', i + 8, data.indexOf(34, i + 8));
           arrivals.push([m.id, text, now()]);
-          last.set(m.id, text);
+          // `bench f3-41`: the 42nd line of sender f3; a sender's lines come back in order.
+          const dash = text.lastIndexOf('-');
+          if (dash > 6) back.set(`${m.id} ${text.slice(6, dash)}`, Number(text.slice(dash + 1)) + 1);
         });
         ws.on('error', (e) => {
           if (welcomed) return;
@@ -164,15 +166,12 @@ function serve(): void {
         const ws = sockets.get(m.id);
         void (async () => {
           let sent = 0;
-          // A sender's own lines come back in order: the number in the last one says how far.
-          const back = () => {
-            const t = last.get(m.id) ?? '';
-            return t.startsWith(`bench ${m.prefix}-`) ? Number(t.slice(t.lastIndexOf('-') + 1)) + 1 : 0;
-          };
+          // Counted among everyone's lines: only this sender's own tell how far it got.
+          const returned = () => back.get(`${m.id} ${m.prefix}`) ?? 0;
           while (ws && now() < m.until) {
             for (let j = 0; j < 20; j++) ws.send(JSON.stringify({ type: 'msg', text: `bench ${m.prefix}-${sent++}` }));
             const giveUp = now() + 2000;
-            while (sent - back() >= m.window * 20 && now() < giveUp) await sleep(2);
+            while (sent - returned() >= m.window * 20 && now() < giveUp) await sleep(2);
           }
           reply({ op: 'flooded', id: m.id, sent });
         })();
