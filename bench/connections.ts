@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { type Client, ClientPool, now } from './clients.js';
-import { HANDLER_NODE_FLAGS, waitForPort, websocketdPlan } from '../src/websocketd.js';
+import { HANDLER_NODE_FLAGS, waitForPort, websocketdPlan } from '../src/launch/websocketd.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({

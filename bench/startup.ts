@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { HANDLER_NODE_FLAGS } from '../src/websocketd.js';
+import { HANDLER_NODE_FLAGS } from '../src/launch/websocketd.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });

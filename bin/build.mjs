@@ -23,7 +23,7 @@ mkdirSync(join(dist, 'cgi'), { recursive: true });
 mkdirSync(join(dist, 'pages'), { recursive: true });
 // Caches of earlier builds are named after bundles that no longer exist.
 for (const dir of [dist, join(dist, 'pages')]) for (const f of readdirSync(dir)) if (f.endsWith('.cache')) rmSync(join(dir, f));
-copyFileSync(join(root, 'src', 'codecache.cjs'), join(dist, 'codecache.cjs'));
+copyFileSync(join(root, 'src', 'launch', 'codecache.cjs'), join(dist, 'codecache.cjs'));
 // Node takes an extensionless file (dist/cgi/<page>) for ESM under our "type": "module":
 // this makes the CommonJS page bundles load as what they are.
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
@@ -57,14 +57,14 @@ const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)
 const jobs = [];
 // A room handler starts per connection: proper-lockfile gets plain fs instead of
 // graceful-fs, and signal-exit a one-line assert (src/shims/ says why).
-const handlerAlias = { 'graceful-fs': join(root, 'src', 'shims', 'graceful-fs.cjs'), assert: join(root, 'src', 'shims', 'assert.cjs') };
+const handlerAlias = { 'graceful-fs': join(root, 'src', 'launch', 'shims', 'graceful-fs.cjs'), assert: join(root, 'src', 'launch', 'shims', 'assert.cjs') };
 for (const f of tsIn('handlers')) {
   const name = f.replace(/\.ts$/, '');
   const base = join(dist, name);
   jobs.push(
     build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(() =>
       cachedEntry(`${base}.cjs`, base, {
-        flags: JSON.parse(readFileSync(join(root, 'src', 'handler-flags.json'), 'utf8')),
+        flags: JSON.parse(readFileSync(join(root, 'src', 'launch', 'handler-flags.json'), 'utf8')),
         env: { PATH_INFO: '/build', QUERY_STRING: '', REMOTE_ADDR: '127.0.0.1' },
         // A handler leaves when its stdin ends: after the welcome, with one message.
         input: JSON.stringify({ type: 'msg', text: 'warming the code cache' }) + '\n',
@@ -111,7 +111,7 @@ jobs.push(
 await Promise.all(jobs);
 
 /**
- * Make `entry` the one-line loader of `<base>.bundle.cjs` (src/codecache.cjs), then write
+ * Make `entry` the one-line loader of `<base>.bundle.cjs` (src/launch/codecache.cjs), then write
  * its code cache: run it once as websocketd would (for the handler with the same V8 flags,
  * or V8 rejects the cache), in a scratch data dir. The loader writes the cache itself when
  * it finds none, and the caches of earlier builds were removed above.

@@ -4,9 +4,9 @@
 // bakes this bundle into a V8 start-up snapshot to compare).
 
 import { writeSync } from 'node:fs';
-import { Chatter, requestFromEnv } from '../src/chatter.js';
+import { Chatter, requestFromEnv } from '../src/handler/chatter.js';
 import { loadConfig } from '../src/config.js';
-import { LineOutput } from '../src/output.js';
+import { LineOutput } from '../src/handler/output.js';
 import { warn } from '../src/warn.js';
 
 let out: LineOutput;

@@ -2,11 +2,11 @@
 // browser's session, else the default. Pages and the room handler both ask here, so a
 // chatter's name is the same on the settings page and in the room.
 
-import { defaultColor } from './colors.js';
+import { defaultColor } from './shared/colors.js';
 import type { Config } from './config.js';
-import type { DataDir } from './datadir.js';
-import { isValid, validateUserName } from './names.js';
-import { type Session, readSession, sessionIdFromCookie } from './sessions.js';
+import type { DataDir } from './store/datadir.js';
+import { isValid, validateUserName } from './store/names.js';
+import { type Session, readSession, sessionIdFromCookie } from './store/sessions.js';
 
 export interface Identity {
   name: string;

@@ -3,10 +3,10 @@
 // With --to NAME it goes to one chatter's inbox instead.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { dataDir } from '../datadir.js';
-import { deliver } from '../inbox.js';
-import { ProtocolError } from '../protocol.js';
-import { appendEvent } from '../roomlog.js';
+import { dataDir } from '../store/datadir.js';
+import { deliver } from '../store/inbox.js';
+import { ProtocolError } from '../shared/protocol.js';
+import { appendEvent } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg, UsageError, userArg } from './roomarg.js';
 

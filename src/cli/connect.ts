@@ -6,10 +6,10 @@ import { createInterface, clearLine, cursorTo } from 'node:readline';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import WebSocket from 'ws';
 import type { Config } from '../config.js';
-import { dataDir } from '../datadir.js';
-import { formatText, type ServerMessage } from '../protocol.js';
-import { serverUrl } from '../websocketd.js';
-import { newSessionId, SESSION_COOKIE, writeSession } from '../sessions.js';
+import { dataDir } from '../store/datadir.js';
+import { formatText, type ServerMessage } from '../shared/protocol.js';
+import { serverUrl } from '../launch/websocketd.js';
+import { newSessionId, SESSION_COOKIE, writeSession } from '../store/sessions.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { roomArg, UsageError, userArg } from './roomarg.js';
 

@@ -3,8 +3,8 @@
 // if the shell sorted them right.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { dataDir } from '../datadir.js';
-import { logSegments, segmentLines } from '../segments.js';
+import { dataDir } from '../store/datadir.js';
+import { logSegments, segmentLines } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
 import { renderLine } from './tail.js';

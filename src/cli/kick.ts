@@ -7,11 +7,11 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir, presenceDir, roomLogPath, roomUsersDir } from '../datadir.js';
-import { deliver, isPresent } from '../inbox.js';
-import { readInfo, reapIfDead } from '../presence.js';
-import { parseEventLine, ProtocolError, type UserSummary } from '../protocol.js';
-import { appendEvent, logSize, recentLines } from '../roomlog.js';
+import { type DataDir, dataDir, presenceDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
+import { deliver, isPresent } from '../store/inbox.js';
+import { readInfo, reapIfDead } from '../store/presence.js';
+import { parseEventLine, ProtocolError, type UserSummary } from '../shared/protocol.js';
+import { appendEvent, logSize, recentLines } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { roomArg, UsageError, userArg } from './roomarg.js';
 

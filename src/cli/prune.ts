@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir } from '../datadir.js';
-import { isValid, validateSessionId } from '../names.js';
+import { type DataDir, dataDir } from '../store/datadir.js';
+import { isValid, validateSessionId } from '../store/names.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { UsageError } from './roomarg.js';
 import { clearStalePresence } from './start.js';

@@ -3,8 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { type DataDir, roomLogPath, roomUsersDir } from '../datadir.js';
-import { NameError, validateRoom, validateUserName } from '../names.js';
+import { type DataDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
+import { NameError, validateRoom, validateUserName } from '../store/names.js';
 
 /** The command line itself is wrong: exit status 2, as for a yargs usage error. */
 export class UsageError extends Error {}

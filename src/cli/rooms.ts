@@ -3,10 +3,10 @@
 import { readdirSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Config } from '../config.js';
-import { dataDir } from '../datadir.js';
-import { listPresent } from '../presence.js';
-import { roomsWithLogs } from '../roomlog.js';
-import { logSegments } from '../segments.js';
+import { dataDir } from '../store/datadir.js';
+import { listPresent } from '../store/presence.js';
+import { roomsWithLogs } from '../store/roomlog.js';
+import { logSegments } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { formatTable, humanSize } from './output.js';
 

@@ -4,14 +4,14 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { checkoutRoot } from '../config.js';
-import { dataDir } from '../datadir.js';
-import { appendEvent } from '../roomlog.js';
-import { reapRoom } from '../presence.js';
+import { dataDir } from '../store/datadir.js';
+import { appendEvent } from '../store/roomlog.js';
+import { reapRoom } from '../store/presence.js';
 import { readdirSync } from 'node:fs';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
-import { serverUrl, spawnWebsocketd, waitForPort, websocketdPlan } from '../websocketd.js';
-import { ensureTls } from '../tls.js';
-import { runStunBeside } from '../stun.js';
+import { serverUrl, spawnWebsocketd, waitForPort, websocketdPlan } from '../launch/websocketd.js';
+import { ensureTls } from '../launch/tls.js';
+import { runStunBeside } from '../launch/stun.js';
 
 interface StartArgs extends CommonArgs {
   host?: string;

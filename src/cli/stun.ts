@@ -2,7 +2,7 @@
 // its own or a host apart from the chat. `tailroom start` runs it beside websocketd.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { startStunServer, stunPlan } from '../stun.js';
+import { startStunServer, stunPlan } from '../launch/stun.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { UsageError } from './roomarg.js';
 

@@ -1,10 +1,10 @@
 // `tailroom tail ROOM [-f]`: `tail -F rooms/ROOM.log`, in the original's readable lines.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { dataDir, roomLogPath } from '../datadir.js';
-import { Follower } from '../follower.js';
-import { formatText, parseEventLine } from '../protocol.js';
-import { logSize, recentLines } from '../roomlog.js';
+import { dataDir, roomLogPath } from '../store/datadir.js';
+import { Follower } from '../store/follower.js';
+import { formatText, parseEventLine } from '../shared/protocol.js';
+import { logSize, recentLines } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg, UsageError } from './roomarg.js';
 import { exitQuietlyOnClosedStdout } from './output.js';

@@ -1,8 +1,8 @@
 // `tailroom who ROOM`: the presence directories of one room, `cat users/ROOM/*/info`.
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { dataDir } from '../datadir.js';
-import { listPresent, readInfo } from '../presence.js';
+import { dataDir } from '../store/datadir.js';
+import { listPresent, readInfo } from '../store/presence.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
 import { formatTable } from './output.js';

@@ -1,5 +1,5 @@
-import { normalizeColor } from '../colors.js';
-import { ProtocolError } from '../protocol.js';
+import { normalizeColor } from '../shared/colors.js';
+import { ProtocolError } from '../shared/protocol.js';
 import type { Command } from './types.js';
 
 export const color: Command = {

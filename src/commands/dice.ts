@@ -2,7 +2,7 @@
 // The server throws the dice with a CSPRNG and logs a `roll` event: a client can only
 // ask for a roll, never report one.
 
-import { ProtocolError } from '../protocol.js';
+import { ProtocolError } from '../shared/protocol.js';
 import type { Command } from './types.js';
 
 /** Bounds that keep one command finite, cheap and one short log line. */

@@ -1,6 +1,6 @@
 // The slash-command registry: adding a command is one module plus one line here.
 
-import { ProtocolError } from '../protocol.js';
+import { ProtocolError } from '../shared/protocol.js';
 import { color } from './color.js';
 import { dice, roll } from './dice.js';
 import { me } from './me.js';

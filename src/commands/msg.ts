@@ -1,4 +1,4 @@
-import { ProtocolError } from '../protocol.js';
+import { ProtocolError } from '../shared/protocol.js';
 import type { Command } from './types.js';
 
 export const msg: Command = {

@@ -1,5 +1,5 @@
-import { NameError, validateUserName } from '../names.js';
-import { ProtocolError } from '../protocol.js';
+import { NameError, validateUserName } from '../store/names.js';
+import { ProtocolError } from '../shared/protocol.js';
 import type { Command } from './types.js';
 
 export const nick: Command = {

@@ -1,8 +1,8 @@
 // What a slash command may do. One module per command exports a Command; the
 // registry in index.ts lists them and generates /help from their usage lines.
 
-import type { NewRoomEvent } from '../roomlog.js';
-import type { UserSummary } from '../protocol.js';
+import type { NewRoomEvent } from '../store/roomlog.js';
+import type { UserSummary } from '../shared/protocol.js';
 
 export interface CommandContext {
   room: string;

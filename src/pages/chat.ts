@@ -3,7 +3,7 @@
 // to life. The room name is validated here exactly as the handler will validate it.
 
 import { identify } from '../identity.js';
-import { NameError, validateRoom } from '../names.js';
+import { NameError, validateRoom } from '../store/names.js';
 import { type PageHandler, HttpError, allowMethods, param } from './http.js';
 import { page } from './layout.js';
 import { historyHref } from './rooms.js';

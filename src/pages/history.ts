@@ -4,10 +4,10 @@
 
 import type { Config } from '../config.js';
 import { identify, safeColor } from '../identity.js';
-import { NameError, validateRoom } from '../names.js';
-import { PRESENCE_EVENTS, type RoomEvent } from '../protocol.js';
-import { type HistoryPage, type Segment, formatCursor, isEmptySegment, listArchive, listSegments, parseCursor, readPage } from './archive.js';
-import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from './format.js';
+import { NameError, validateRoom } from '../store/names.js';
+import { PRESENCE_EVENTS, type RoomEvent } from '../shared/protocol.js';
+import { type HistoryPage, type Segment, formatCursor, isEmptySegment, listArchive, listSegments, parseCursor, readPage } from '../store/archive.js';
+import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '../shared/format.js';
 import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param } from './http.js';
 import { page } from './layout.js';
 import { ROOMS_PER_PAGE, roomHref } from './rooms.js';

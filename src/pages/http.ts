@@ -3,7 +3,7 @@
 // `Status:` header). Every response carries the same security headers.
 
 import type { Config } from '../config.js';
-import type { DataDir } from '../datadir.js';
+import type { DataDir } from '../store/datadir.js';
 import type { CgiEnv } from '../identity.js';
 
 /** Longer query strings are refused before any parsing: no page needs more. */

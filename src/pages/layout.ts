@@ -1,7 +1,7 @@
 // The shared frame of every page: head, menu (List · History · Settings), who you are,
 // and the error page. Templates escape by default; only the rendered body goes in raw.
 
-import type { UserSummary } from '../protocol.js';
+import type { UserSummary } from '../shared/protocol.js';
 import { type HtmlOptions, type PageResponse, HttpError, STATUS_TEXT, htmlResponse } from './http.js';
 import { hbs, templates } from './templates.js';
 

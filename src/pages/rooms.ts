@@ -4,12 +4,12 @@
 // truth: `touch rooms/x.log` adds a room, `rm` removes it.
 
 import { readdirSync, statSync } from 'node:fs';
-import type { DataDir } from '../datadir.js';
+import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
-import { NameError, isValid, validateRoom } from '../names.js';
-import { listPresent } from '../presence.js';
-import type { UserSummary } from '../protocol.js';
-import { ago, dateTime, plural } from './format.js';
+import { NameError, isValid, validateRoom } from '../store/names.js';
+import { listPresent } from '../store/presence.js';
+import type { UserSummary } from '../shared/protocol.js';
+import { ago, dateTime, plural } from '../shared/format.js';
 import { type PageHandler, HttpError, allowMethods, param, redirect } from './http.js';
 import { page } from './layout.js';
 

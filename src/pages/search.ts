@@ -2,8 +2,8 @@
 // A regex on the raw JSON line rejects most lines before they are parsed; the match is
 // then confirmed on the text itself, which is also where it is highlighted.
 
-import type { RoomEvent } from '../protocol.js';
-import type { Filter } from './archive.js';
+import type { RoomEvent } from '../shared/protocol.js';
+import type { Filter } from '../store/archive.js';
 
 export const MAX_QUERY_CHARS = 200;
 

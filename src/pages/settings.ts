@@ -4,11 +4,11 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { serialize } from 'cookie';
-import { normalizeColor } from '../colors.js';
+import { normalizeColor } from '../shared/colors.js';
 import type { Config } from '../config.js';
 import { identify } from '../identity.js';
-import { NameError, validateUserName } from '../names.js';
-import { type Session, SESSION_COOKIE, newSessionId, writeSession } from '../sessions.js';
+import { NameError, validateUserName } from '../store/names.js';
+import { type Session, SESSION_COOKIE, newSessionId, writeSession } from '../store/sessions.js';
 import { type PageHandler, type PageRequest, type PageResponse, HttpError, allowMethods, param, redirect } from './http.js';
 import { page } from './layout.js';
 

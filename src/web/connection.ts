@@ -1,7 +1,7 @@
 // The WebSocket to the room handler: connect, ping, and after a drop reconnect with
 // backoff, resuming with ?since=<last room event id> so nothing is missed or doubled.
 
-import { type ClientMessage, type Limits, ROOM_EVENT_TYPES, type ServerMessage } from '../protocol.js';
+import { type ClientMessage, type Limits, ROOM_EVENT_TYPES, type ServerMessage } from '../shared/protocol.js';
 
 export type ConnState =
   | { kind: 'connecting'; attempt: number }

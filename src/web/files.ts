@@ -2,7 +2,7 @@
 // accept, it streams over a data channel of its own straight to their browser. Nothing
 // passes through or stays on the server. The receiver saves it from a download link.
 
-import { formatBytes } from '../pages/format.js';
+import { formatBytes } from '../shared/format.js';
 import { el, randomId } from './dom.js';
 import type { Mesh, PeerMessage } from './mesh.js';
 

@@ -1,9 +1,9 @@
 // The chat page's script (bundled by bin/build.mjs into htdocs/build/app.js): wires the
 // connection, the message list, the user list, the WebRTC mesh and what runs on it.
 
-import type { Limits, ServerMessage, UserSummary } from '../protocol.js';
+import type { Limits, ServerMessage, UserSummary } from '../shared/protocol.js';
 import { Call } from './call.js';
-import { ROOM_EVENT_TYPES } from '../protocol.js';
+import { ROOM_EVENT_TYPES } from '../shared/protocol.js';
 import { type ConnState, Connection } from './connection.js';
 import { byId, el, safeColor, utf8Bytes } from './dom.js';
 import { EMOTICONS } from './emoticons.js';

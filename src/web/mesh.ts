@@ -6,7 +6,7 @@
 // Every peer has a "chat" data channel (negotiated, id 0) for small JSON messages;
 // file transfers open channels of their own.
 
-import type { IceServer } from '../protocol.js';
+import type { IceServer } from '../shared/protocol.js';
 import { randomId } from './dom.js';
 
 /** Messages on the chat channel. They come from another browser: checked before use. */

@@ -3,7 +3,7 @@
 // renderText (escaped, emoticons, safe inserts). Ignored chatters' lines stay in the list,
 // hidden, so un-ignoring brings them back.
 
-import type { RoomEvent, ServerMessage } from '../protocol.js';
+import type { RoomEvent, ServerMessage } from '../shared/protocol.js';
 import { clockTime, el, fullDate, safeColor } from './dom.js';
 import { type InsertContext, renderText } from './inserts.js';
 import type { Prefs } from './prefs.js';

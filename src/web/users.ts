@@ -2,7 +2,7 @@
 // ignore (kept by Prefs in localStorage); the state of the direct (WebRTC) connection;
 // send a file. Also the name completion for the message box.
 
-import type { UserSummary } from '../protocol.js';
+import type { UserSummary } from '../shared/protocol.js';
 import { el, safeColor } from './dom.js';
 import type { PeerState } from './mesh.js';
 import type { Prefs } from './prefs.js';

@@ -12,8 +12,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
-import { dataDir } from '../../src/datadir.js';
-import { SESSION_COOKIE, writeSession } from '../../src/sessions.js';
+import { dataDir } from '../../src/store/datadir.js';
+import { SESSION_COOKIE, writeSession } from '../../src/store/sessions.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';

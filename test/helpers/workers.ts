@@ -5,9 +5,9 @@
 //   join DATA ROOM NAME RELEASE   claim a presence, print the name got, hold it until
 //                                 the file RELEASE exists (at most 30 s), vacate
 import { existsSync } from 'node:fs';
-import { appendLine } from '../../src/jsonl.js';
-import { dataDir } from '../../src/datadir.js';
-import { Presence } from '../../src/presence.js';
+import { appendLine } from '../../src/store/jsonl.js';
+import { dataDir } from '../../src/store/datadir.js';
+import { Presence } from '../../src/store/presence.js';
 
 const [verb, ...args] = process.argv.slice(2);
 if (verb === 'append') {

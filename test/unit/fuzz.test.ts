@@ -11,14 +11,14 @@ import fc from 'fast-check';
 import { parseCommand, runCommand } from '../../src/commands/index.js';
 import type { CommandContext } from '../../src/commands/types.js';
 import { loadConfig } from '../../src/config.js';
-import { dataDir, presenceDir, roomLogPath } from '../../src/datadir.js';
-import { NameError, roomFromPath, validateRoom, validateUserName } from '../../src/names.js';
+import { dataDir, presenceDir, roomLogPath } from '../../src/store/datadir.js';
+import { NameError, roomFromPath, validateRoom, validateUserName } from '../../src/store/names.js';
 import { respond } from '../../src/pages/cgi.js';
 import { historyPage } from '../../src/pages/history.js';
 import { roomsPage } from '../../src/pages/rooms.js';
 import { settingsPage } from '../../src/pages/settings.js';
-import { parseClientLine, ProtocolError, type RoomEvent } from '../../src/protocol.js';
-import type { NewRoomEvent } from '../../src/roomlog.js';
+import { parseClientLine, ProtocolError, type RoomEvent } from '../../src/shared/protocol.js';
+import type { NewRoomEvent } from '../../src/store/roomlog.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 

@@ -2,16 +2,16 @@
 // leave. stdin lines come from the browser and stdout lines go to it (websocketd turns
 // each into a WebSocket frame); everything shared with other chatters goes through files.
 
-import { runCommand, parseCommand } from './commands/index.js';
-import type { CommandContext } from './commands/types.js';
-import type { Config } from './config.js';
-import { type DataDir, dataDir, roomLogPath } from './datadir.js';
-import { type FollowOptions, Follower } from './follower.js';
-import { deliver, isPresent } from './inbox.js';
-import { StorageError } from './jsonl.js';
+import { runCommand, parseCommand } from '../commands/index.js';
+import type { CommandContext } from '../commands/types.js';
+import type { Config } from '../config.js';
+import { type DataDir, dataDir, roomLogPath } from '../store/datadir.js';
+import { type FollowOptions, Follower } from '../store/follower.js';
+import { deliver, isPresent } from '../store/inbox.js';
+import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
-import { NameError, roomFromPath } from './names.js';
-import { listPresent, Presence, reapRoom } from './presence.js';
+import { NameError, roomFromPath } from '../store/names.js';
+import { listPresent, Presence, reapRoom } from '../store/presence.js';
 import {
   type ClientMessage,
   type ErrorCode,
@@ -27,12 +27,12 @@ import {
   parseEventLine,
   PRESENCE_EVENTS,
   ProtocolError,
-} from './protocol.js';
+} from '../shared/protocol.js';
 import { TokenBucket } from './ratelimit.js';
-import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from './roomlog.js';
-import { identify } from './identity.js';
+import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from '../store/roomlog.js';
+import { identify } from '../identity.js';
 import { audit } from './audit.js';
-import { warn } from './warn.js';
+import { warn } from '../warn.js';
 
 /** What websocketd tells a handler about its request (CGI variables). */
 export interface Request {

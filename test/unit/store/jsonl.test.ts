@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendLine, readLinesBackward, UNLOCKED_APPEND_MAX } from '../../src/jsonl.js';
+import { appendLine, readLinesBackward, UNLOCKED_APPEND_MAX } from '../../../src/store/jsonl.js';
 
-const WORKER = join(import.meta.dirname, '../helpers/workers.ts');
+const WORKER = join(import.meta.dirname, '../../helpers/workers.ts');
 
 function run(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

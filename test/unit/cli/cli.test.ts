@@ -3,13 +3,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { connectUrl, renderFrame } from '../../src/cli/connect.js';
-import { pruneSessions } from '../../src/cli/prune.js';
-import { roomArg, UsageError } from '../../src/cli/roomarg.js';
-import { formatTable, humanSize } from '../../src/cli/output.js';
-import { loadConfig } from '../../src/config.js';
-import { dataDir } from '../../src/datadir.js';
-import { logSegments, segmentLines } from '../../src/segments.js';
+import { connectUrl, renderFrame } from '../../../src/cli/connect.js';
+import { pruneSessions } from '../../../src/cli/prune.js';
+import { roomArg, UsageError } from '../../../src/cli/roomarg.js';
+import { formatTable, humanSize } from '../../../src/cli/output.js';
+import { loadConfig } from '../../../src/config.js';
+import { dataDir } from '../../../src/store/datadir.js';
+import { logSegments, segmentLines } from '../../../src/store/segments.js';
 
 async function allLines(root: string, room: string): Promise<string[]> {
   const out: string[] = [];

@@ -7,7 +7,7 @@ import { accessSync, chmodSync, constants, existsSync, mkdirSync, rmSync } from 
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { type Config, ConfigError } from './config.js';
+import { type Config, ConfigError } from '../config.js';
 
 export interface TlsFiles {
   cert: string;

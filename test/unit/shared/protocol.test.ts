@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { formatText, isEventId, newEventId, parseClientLine, ProtocolError } from '../../src/protocol.js';
-import { LineReader } from '../../src/linereader.js';
-import { TokenBucket } from '../../src/ratelimit.js';
+import { formatText, isEventId, newEventId, parseClientLine, ProtocolError } from '../../../src/shared/protocol.js';
+import { LineReader } from '../../../src/handler/linereader.js';
+import { TokenBucket } from '../../../src/handler/ratelimit.js';
 
 describe('wire protocol', () => {
   it('takes a line that is not JSON as a chat message', () => {

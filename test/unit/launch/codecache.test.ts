@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HANDLER_NODE_FLAGS } from '../../src/websocketd.js';
+import { HANDLER_NODE_FLAGS } from '../../../src/launch/websocketd.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 describe('code cache of the room handler', () => {
   let dir: string;

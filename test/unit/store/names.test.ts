@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { roomFromPath, validateRoom, validateSessionId, validateUserName } from '../../src/names.js';
+import { roomFromPath, validateRoom, validateSessionId, validateUserName } from '../../../src/store/names.js';
 
 describe('names that become paths', () => {
   const hostile = ['', '.', '..', '../etc', 'a/b', 'a\\b', '.hidden', 'nul\u0000byte', 'tab\there', 'bell\u0007', 'x'.repeat(65), 'c1\u0085', ' lead', 'trail '];

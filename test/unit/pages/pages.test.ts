@@ -3,21 +3,21 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type Config, loadConfig } from '../../src/config.js';
-import { dataDir } from '../../src/datadir.js';
-import { trustedUserName } from '../../src/identity.js';
-import type { RoomEvent } from '../../src/protocol.js';
-import { newSessionId, readSession, writeSession } from '../../src/sessions.js';
-import { type Cursor, formatCursor, linesBackward, listArchive, listSegments, parseCursor, readPage } from '../../src/pages/archive.js';
-import { parseSegmentName } from '../../src/segments.js';
-import { inheritSettings, respond } from '../../src/pages/cgi.js';
-import { chatPage } from '../../src/pages/chat.js';
-import { historyPage } from '../../src/pages/history.js';
-import { HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../src/pages/http.js';
-import { roomsPage } from '../../src/pages/rooms.js';
-import { compileSearch, highlight } from '../../src/pages/search.js';
-import { csrfToken, settingsPage } from '../../src/pages/settings.js';
-import { checkHtml } from '../helpers/html.js';
+import { type Config, loadConfig } from '../../../src/config.js';
+import { dataDir } from '../../../src/store/datadir.js';
+import { trustedUserName } from '../../../src/identity.js';
+import type { RoomEvent } from '../../../src/shared/protocol.js';
+import { newSessionId, readSession, writeSession } from '../../../src/store/sessions.js';
+import { type Cursor, formatCursor, linesBackward, listArchive, listSegments, parseCursor, readPage } from '../../../src/store/archive.js';
+import { parseSegmentName } from '../../../src/store/segments.js';
+import { inheritSettings, respond } from '../../../src/pages/cgi.js';
+import { chatPage } from '../../../src/pages/chat.js';
+import { historyPage } from '../../../src/pages/history.js';
+import { HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../../src/pages/http.js';
+import { roomsPage } from '../../../src/pages/rooms.js';
+import { compileSearch, highlight } from '../../../src/pages/search.js';
+import { csrfToken, settingsPage } from '../../../src/pages/settings.js';
+import { checkHtml } from '../../helpers/html.js';
 
 let seq = 0;
 function ev(type: string, fields: Record<string, unknown>, t = '2026-11-20T10:00:00.000Z'): string {

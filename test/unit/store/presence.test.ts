@@ -3,11 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataDir } from '../../src/datadir.js';
-import { listPresent, Presence, reapRoom } from '../../src/presence.js';
-import type { UserSummary } from '../../src/protocol.js';
+import { dataDir } from '../../../src/store/datadir.js';
+import { listPresent, Presence, reapRoom } from '../../../src/store/presence.js';
+import type { UserSummary } from '../../../src/shared/protocol.js';
 
-const WORKER = join(import.meta.dirname, '../helpers/workers.ts');
+const WORKER = join(import.meta.dirname, '../../helpers/workers.ts');
 let joined = 0;
 let expected = 0;
 

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isIP } from 'node:net';
 import { createServer } from 'node-stun';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
 
 export interface StunPlan {
   primary: { host: string; port: number };

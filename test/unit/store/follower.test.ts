@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Follower } from '../../src/follower.js';
+import { Follower } from '../../../src/store/follower.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { cryptoDie, DICE_LIMITS, diceSpec, parseDiceArgs, parseRollSpec, rollSpec, throwDice } from '../../src/commands/dice.js';
-import { ProtocolError } from '../../src/protocol.js';
+import { cryptoDie, DICE_LIMITS, diceSpec, parseDiceArgs, parseRollSpec, rollSpec, throwDice } from '../../../src/commands/dice.js';
+import { ProtocolError } from '../../../src/shared/protocol.js';
 
 /** A die that shows the given faces in turn, then 1 forever. */
 function loaded(...faces: number[]): (sides: number) => number {

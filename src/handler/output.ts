@@ -5,7 +5,7 @@
 
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { warn } from './warn.js';
+import { warn } from '../warn.js';
 
 const resolved = Promise.resolve();
 

@@ -8,9 +8,9 @@
 import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import type { DataDir } from '../datadir.js';
-import { parseSegmentName } from '../segments.js';
-import { type RoomEvent, parseEventLine, ROOM_EVENT_TYPES } from '../protocol.js';
+import type { DataDir } from './datadir.js';
+import { parseSegmentName } from './segments.js';
+import { type RoomEvent, parseEventLine, ROOM_EVENT_TYPES } from '../shared/protocol.js';
 
 
 export interface Segment {

@@ -9,10 +9,10 @@
 
 import { BlockList } from 'node:net';
 import { isAbsolute, join } from 'node:path';
-import type { Config } from './config.js';
-import type { CgiEnv } from './identity.js';
-import { appendLine } from './jsonl.js';
-import { logLine, warn } from './warn.js';
+import type { Config } from '../config.js';
+import type { CgiEnv } from '../identity.js';
+import { appendLine } from '../store/jsonl.js';
+import { logLine, warn } from '../warn.js';
 
 /** How a connection began or ended: joined, then closed, kicked, lost or removed. */
 export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed';

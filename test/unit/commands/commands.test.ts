@@ -6,12 +6,12 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chatter } from '../../src/chatter.js';
-import { COMMANDS } from '../../src/commands/index.js';
-import { loadConfig } from '../../src/config.js';
-import { dataDir } from '../../src/datadir.js';
-import { Presence } from '../../src/presence.js';
-import { newSessionId, SESSION_COOKIE, writeSession } from '../../src/sessions.js';
+import { Chatter } from '../../../src/handler/chatter.js';
+import { COMMANDS } from '../../../src/commands/index.js';
+import { loadConfig } from '../../../src/config.js';
+import { dataDir } from '../../../src/store/datadir.js';
+import { Presence } from '../../../src/store/presence.js';
+import { newSessionId, SESSION_COOKIE, writeSession } from '../../../src/store/sessions.js';
 
 type Message = Record<string, unknown> & { type: string };
 

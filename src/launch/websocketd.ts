@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from './config.js';
+import type { Config } from '../config.js';
 import { tlsFiles } from './tls.js';
 import handlerFlags from './handler-flags.json' with { type: 'json' };
 

@@ -12,7 +12,7 @@ import { properLockfile } from './lockfile.js';
 import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
-import type { UserSummary } from './protocol.js';
+import type { UserSummary } from '../shared/protocol.js';
 
 export interface PresenceInfo {
   name: string;

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { audit, auditPath, clientAddress, formatAudit, trustedProxies } from '../../src/audit.js';
-import { loadConfig } from '../../src/config.js';
+import { audit, auditPath, clientAddress, formatAudit, trustedProxies } from '../../../src/handler/audit.js';
+import { loadConfig } from '../../../src/config.js';
 
 const proxies = trustedProxies('127.0.0.1, ::1, 10.1.0.0/16');
 
