@@ -53,7 +53,6 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
-
 function descendants(pid: number): number[] {
   const out: number[] = [];
   let tasks: string[] = [];
@@ -237,8 +236,14 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
       rooms: roomCount,
       'connect p50 first 10 (ms)': pct(c.firstBatch, 50),
       'connect p99 first 10 (ms)': pct(c.firstBatch, 99),
-      'connect p50 all (ms)': pct(clients.map((x) => x.welcomeAt), 50),
-      'connect p99 all (ms)': pct(clients.map((x) => x.welcomeAt), 99),
+      'connect p50 all (ms)': pct(
+        clients.map((x) => x.welcomeAt),
+        50,
+      ),
+      'connect p99 all (ms)': pct(
+        clients.map((x) => x.welcomeAt),
+        99,
+      ),
       'all connected (s)': c.seconds,
       'PSS/conn (MB)': pss / 1024 / Math.max(1, handlers.length),
       'fan-out p50 (ms)': pct(fan.latencies, 50),
@@ -373,7 +378,9 @@ const port = Number(opt.port);
 const ns = String(opt.n).split(',').map(Number);
 const all: Record<string, Row[]> = {};
 const want = (s: string) => opt.scenario === s || opt.scenario === 'all';
-console.log(`tailroom bench: runtime=${opt.runtime}, node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(
+  `tailroom bench: runtime=${opt.runtime}, node ${process.version}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+);
 if (want('rooms')) {
   all.rooms = [];
   for (const n of ns) all.rooms.push(await roomsScenario(n, port));

@@ -70,7 +70,10 @@ function generate(dir: string): void {
       const name = `room-${String(r).padStart(4, '0')}`;
       const who = `guest${u}`;
       mkdirSync(join(dir, 'users', name, who), { recursive: true });
-      writeFileSync(join(dir, 'users', name, who, 'info'), JSON.stringify({ name: who, color: COLORS[u], pid: process.pid, host: 'bench', since: new Date().toISOString() }));
+      writeFileSync(
+        join(dir, 'users', name, who, 'info'),
+        JSON.stringify({ name: who, color: COLORS[u], pid: process.pid, host: 'bench', since: new Date().toISOString() }),
+      );
     }
   }
 }
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       rows.push(`| ${label} | ${n} | ${pct(times, 50).toFixed(0)} ms | ${pct(times, 99).toFixed(0)} ms | ${(bytes / 1024).toFixed(0)} KB |`);
-      process.stderr.write(rows.at(-1) + '\n');
+      process.stderr.write(`${rows.at(-1)}\n`);
     }
     agent.destroy();
     const starts: number[] = [];
@@ -159,7 +162,9 @@ async function main(): Promise<void> {
       starts.push(Number(process.hrtime.bigint() - t) / 1e6);
     }
     starts.sort((a, b) => a - b);
-    rows.push(`| reference: \`node -e 0\` started alone, empty environment | ${starts.length} | ${pct(starts, 50).toFixed(0)} ms | ${pct(starts, 99).toFixed(0)} ms | |`);
+    rows.push(
+      `| reference: \`node -e 0\` started alone, empty environment | ${starts.length} | ${pct(starts, 50).toFixed(0)} ms | ${pct(starts, 99).toFixed(0)} ms | |`,
+    );
     console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average at start ${loadavg()[0].toFixed(2)}\n`);
     console.log('| page | requests | p50 | p99 | size |\n|---|---|---|---|---|');
     console.log(rows.join('\n'));

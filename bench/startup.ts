@@ -24,7 +24,9 @@ const runs = Number(opt.runs);
 
 const data = mkdtempSync(join(tmpdir(), 'tailroom-startup-'));
 const blob = join(data, 'room.blob');
-const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], { stdio: 'inherit' });
+const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], {
+  stdio: 'inherit',
+});
 if (built.status !== 0) throw new Error('could not build the snapshot');
 
 const modes: Record<string, string[]> = {
@@ -74,6 +76,8 @@ for (const [mode, args] of Object.entries(modes)) {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await once(args, 0)).ms);
   const mem = await once(args, 1000);
-  console.log(`| ${mode} | ${pct(times, 50).toFixed(0)} | ${pct(times, 90).toFixed(0)} | ${(mem.privateKb / 1024).toFixed(1)} | ${(mem.pssKb / 1024).toFixed(1)} |`);
+  console.log(
+    `| ${mode} | ${pct(times, 50).toFixed(0)} | ${pct(times, 90).toFixed(0)} | ${(mem.privateKb / 1024).toFixed(1)} | ${(mem.pssKb / 1024).toFixed(1)} |`,
+  );
 }
 rmSync(data, { recursive: true, force: true });

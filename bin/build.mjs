@@ -28,7 +28,15 @@ copyFileSync(join(root, 'src', 'launch', 'codecache.cjs'), join(dist, 'codecache
 // this makes the CommonJS page bundles load as what they are.
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
 
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none', minifySyntax: true, loader: { '.hbs': 'text', '.css': 'text' } };
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+  minifySyntax: true,
+  loader: { '.hbs': 'text', '.css': 'text' },
+};
 // src/pages/templates.ts compiles templates/*.hbs when run by tsx; in a page bundle it is
 // replaced by the same exports precompiled on the Handlebars runtime, so a page view loads
 // neither the compiler nor the template sources.
@@ -37,7 +45,9 @@ const precompiledTemplates = {
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]pages[\\/]templates\.ts$/ }, () => {
       const dir = join(root, 'src', 'pages', 'templates');
-      const files = readdirSync(dir).filter((f) => f.endsWith('.hbs')).sort();
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.hbs'))
+        .sort();
       const entries = files.map((f) => `${JSON.stringify(f.slice(0, -4))}: Handlebars.template(${Handlebars.precompile(readFileSync(join(dir, f), 'utf8'))})`);
       const contents = `import Handlebars from 'handlebars/runtime';\nexport const hbs = Handlebars;\nexport const templates = {\n${entries.join(',\n')}\n};\n`;
       return { contents, loader: 'js', resolveDir: root, watchFiles: files.map((f) => join(dir, f)) };
@@ -67,7 +77,7 @@ for (const f of tsIn('handlers')) {
         flags: JSON.parse(readFileSync(join(root, 'src', 'launch', 'handler-flags.json'), 'utf8')),
         env: { PATH_INFO: '/build', QUERY_STRING: '', REMOTE_ADDR: '127.0.0.1' },
         // A handler leaves when its stdin ends: after the welcome, with one message.
-        input: JSON.stringify({ type: 'msg', text: 'warming the code cache' }) + '\n',
+        input: `${JSON.stringify({ type: 'msg', text: 'warming the code cache' })}\n`,
       }),
     ),
   );
@@ -77,8 +87,11 @@ for (const f of tsIn('handlers/pages')) {
   const out = join(dist, 'cgi', name);
   const base = join(dist, 'pages', name);
   jobs.push(
-    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(() =>
-      cachedEntry(out, base, { env: { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' } }),
+    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(
+      () =>
+        cachedEntry(out, base, {
+          env: { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' },
+        }),
     ),
   );
 }
@@ -118,13 +131,24 @@ await Promise.all(jobs);
  */
 function cachedEntry(entry, base, { flags = [], env, input = '' }) {
   // V8 checks only the source's length: the cache is named after the bundle's digest.
-  const digest = createHash('sha256').update(readFileSync(`${base}.bundle.cjs`)).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(readFileSync(`${base}.bundle.cjs`))
+    .digest('hex')
+    .slice(0, 16);
   const target = JSON.stringify(relative(dirname(entry), base));
-  writeFileSync(entry, `#!/usr/bin/env node\n'use strict';\nrequire('${relative(dirname(entry), dist) || '.'}/codecache.cjs')(require('node:path').join(__dirname, ${target}), '${digest}');\n`);
+  writeFileSync(
+    entry,
+    `#!/usr/bin/env node\n'use strict';\nrequire('${relative(dirname(entry), dist) || '.'}/codecache.cjs')(require('node:path').join(__dirname, ${target}), '${digest}');\n`,
+  );
   chmodSync(entry, 0o755);
   const data = mkdtempSync(join(tmpdir(), 'tailroom-build-'));
   const child = spawn(process.execPath, [...flags, entry], {
-    env: { PATH: process.env.PATH, TAILROOM_CONF: join(root, 'conf', 'chat.ini'), TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }), ...env },
+    env: {
+      PATH: process.env.PATH,
+      TAILROOM_CONF: join(root, 'conf', 'chat.ini'),
+      TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }),
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   return new Promise((resolve) => {

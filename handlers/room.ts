@@ -13,7 +13,7 @@ let out: LineOutput;
 
 function fail(message: string): never {
   // Blocking on purpose: the process exits right after this one line.
-  writeSync(1, JSON.stringify({ type: 'error', code: 'bad_request', message }) + '\n');
+  writeSync(1, `${JSON.stringify({ type: 'error', code: 'bad_request', message })}\n`);
   process.exit(1);
 }
 

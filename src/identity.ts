@@ -22,11 +22,14 @@ export type CgiEnv = Record<string, string | undefined>;
 
 /** `X-Remote-User` → `HTTP_X_REMOTE_USER`, the variable websocketd puts the header in. */
 export function cgiHeaderVar(header: string): string {
-  return 'HTTP_' + header.trim().toUpperCase().replace(/-/g, '_');
+  return `HTTP_${header.trim().toUpperCase().replace(/-/g, '_')}`;
 }
 
 export function isLoopback(host: string): boolean {
-  const h = host.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  const h = host
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
 }
 

@@ -28,13 +28,13 @@ export const config: CommandModule<object, ConfigArgs> = {
       rows.push({ setting, value: values[s.section][s.key], source });
     }
     if (args.json) {
-      for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
+      for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
       return;
     }
     process.stdout.write(`# config file: ${cfg.confPath}\n# data dir:    ${cfg.dataDir}\n`);
     const table = rows.map((r) => [`${r.setting} = ${String(r.value)}`, `# ${r.source}`]);
-    if (table.length) process.stdout.write(formatTable(table) + '\n');
+    if (table.length) process.stdout.write(`${formatTable(table)}\n`);
     const rooms = Object.entries(cfg.rooms);
-    if (rooms.length) process.stdout.write(rooms.map(([r, desc]) => `rooms.${r} = ${desc}`).join('\n') + '\n');
+    if (rooms.length) process.stdout.write(`${rooms.map(([r, desc]) => `rooms.${r} = ${desc}`).join('\n')}\n`);
   },
 };

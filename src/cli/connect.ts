@@ -63,7 +63,7 @@ export const connect: CommandModule<object, ConnectArgs> = {
       .option('host', { type: 'string', describe: 'server address for a ROOM target (server.host)' })
       .option('port', { alias: 'p', type: 'number', describe: 'server port for a ROOM target (server.port)' })
       .option('cookie', { type: 'string', describe: 'Cookie header to send, e.g. tailroom_session=…' })
-      .option('origin', { type: 'string', describe: 'Origin header to send (default: server.public_url, else the URL\'s own)' })
+      .option('origin', { type: 'string', describe: "Origin header to send (default: server.public_url, else the URL's own)" })
       .example('$0 connect lobby --name admin', 'join the lobby of the local server as "admin"')
       .example("printf '/who\\n' | $0 connect lobby", 'one command from a script') as Argv<ConnectArgs>,
   handler: async (args: ArgumentsCamelCase<ConnectArgs>) => {
@@ -88,7 +88,7 @@ export const connect: CommandModule<object, ConnectArgs> = {
         clearLine(process.stdout, 0);
         cursorTo(process.stdout, 0);
       }
-      process.stdout.write(line + '\n');
+      process.stdout.write(`${line}\n`);
       if (rl && tty) rl.prompt(true);
     };
 

@@ -34,7 +34,7 @@ export const history: CommandModule<object, HistoryArgs> = {
       try {
         for await (const line of segmentLines(seg)) {
           const text = renderLine(line, args.json ?? false);
-          if (text !== undefined) await writeOut(text + '\n');
+          if (text !== undefined) await writeOut(`${text}\n`);
         }
       } catch (e) {
         damaged++;

@@ -49,7 +49,7 @@ export function installedConfig(shipped: string, dataDir: string): string {
 export function launcher(p: InstallPlan, node = process.execPath): string {
   return [
     '#!/bin/sh',
-    '# Installed by `tailroom install`: the installed CLI, with its config in ' + p.etc + '.',
+    `# Installed by \`tailroom install\`: the installed CLI, with its config in ${p.etc}.`,
     `: "\${TAILROOM_CONF:=${p.etc}/chat.ini}"`,
     'export TAILROOM_CONF',
     `exec ${node} ${p.prefix}/dist/tailroom.mjs "$@"`,
@@ -114,7 +114,9 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
       writeFileSync('/etc/sysusers.d/tailroom.conf', substitute(readFileSync(sysusers, 'utf8'), p));
       execFileSync('systemd-sysusers', ['/etc/sysusers.d/tailroom.conf'], { stdio: 'inherit' });
     } else {
-      execFileSync('useradd', ['--system', '--user-group', '--home-dir', p.var, '--no-create-home', '--shell', '/usr/sbin/nologin', p.user], { stdio: 'inherit' });
+      execFileSync('useradd', ['--system', '--user-group', '--home-dir', p.var, '--no-create-home', '--shell', '/usr/sbin/nologin', p.user], {
+        stdio: 'inherit',
+      });
     }
     say(`user       ${p.user} (system user)`);
   }
@@ -174,7 +176,7 @@ export const installVerb: CommandModule<object, InstallArgs> = {
     const plan: InstallPlan = { root: resolve(args.root), prefix: args.prefix, etc: args.etc, var: args.var, user: args.user, bin: args.bin };
     const real = plan.root === '/';
     if (real && process.getuid?.() !== 0) throw new UsageError('a real install needs root (or stage one with --root DIR)');
-    install(checkoutRoot(), plan, (line) => process.stdout.write(line + '\n'));
+    install(checkoutRoot(), plan, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(
       real
         ? `\nnext: edit ${plan.etc}/chat.ini, then\n  systemctl enable --now tailroom tailroom-stun\n  journalctl -u tailroom -f\n`

@@ -74,6 +74,8 @@ export const prune: CommandModule<object, PruneArgs> = {
     const reaped = dryRun ? 0 : await clearStalePresence(d, cfg.chat.presence_stale_ms);
     const sessions = pruneSessions(d, args.days, dryRun);
     const verb = dryRun ? 'would remove' : 'removed';
-    process.stdout.write(`${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s)\n`);
+    process.stdout.write(
+      `${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s)\n`,
+    );
   },
 };

@@ -55,7 +55,7 @@ export const rooms: CommandModule<object, RoomsArgs> = {
     const { cfg } = configFrom(args);
     const list = roomSummaries(cfg);
     if (args.json) {
-      for (const r of list) process.stdout.write(JSON.stringify(r) + '\n');
+      for (const r of list) process.stdout.write(`${JSON.stringify(r)}\n`);
       return;
     }
     const rows = [['ROOM', 'PEOPLE', 'LOG', 'ROTATED', 'WHO']];
@@ -63,6 +63,6 @@ export const rooms: CommandModule<object, RoomsArgs> = {
       const rotated = r.rotatedSegments ? `${humanSize(r.rotatedBytes)} in ${r.rotatedSegments}` : '-';
       rows.push([r.room, String(r.users.length), humanSize(r.logBytes), rotated, r.users.join(', ') || (r.description ? `(${r.description})` : '')]);
     }
-    process.stdout.write(formatTable(rows) + '\n');
+    process.stdout.write(`${formatTable(rows)}\n`);
   },
 };

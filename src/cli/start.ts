@@ -35,7 +35,13 @@ export async function clearStalePresence(d: ReturnType<typeof dataDir>, staleMs:
     return 0;
   }
   for (const room of rooms) {
-    n += await reapRoom(d, room, staleMs, (u) => appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'lost' }).then(() => undefined), true);
+    n += await reapRoom(
+      d,
+      room,
+      staleMs,
+      (u) => appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'lost' }).then(() => undefined),
+      true,
+    );
   }
   return n;
 }
@@ -73,7 +79,7 @@ export const start: CommandModule<object, StartArgs> = {
     const cleared = await clearStalePresence(d, cfg.chat.presence_stale_ms);
     if (cleared) process.stderr.write(`tailroom: cleared ${cleared} stale presence(s)\n`);
 
-    if (cfg.server.tls) ensureTls(cfg, (line) => process.stderr.write(line + '\n'));
+    if (cfg.server.tls) ensureTls(cfg, (line) => process.stderr.write(`${line}\n`));
     const plan = websocketdPlan(cfg, root, overrides);
     const ws = spawnWebsocketd(plan);
     let stopping = false;
@@ -111,7 +117,7 @@ export const start: CommandModule<object, StartArgs> = {
       process.exit(1);
     }
     // STUN in a process of its own: if it cannot run, the chat still does (without it).
-    if (cfg.stun.enabled) runStunBeside(join(root, 'dist', 'tailroom.mjs'), plan.env, (line) => process.stderr.write(line + '\n'));
+    if (cfg.stun.enabled) runStunBeside(join(root, 'dist', 'tailroom.mjs'), plan.env, (line) => process.stderr.write(`${line}\n`));
     const base = serverUrl(cfg);
     process.stdout.write(`tailroom: chat at ${base}  (WebSocket: ${base.replace(/^http/, 'ws')}lobby)\ntailroom: data in ${cfg.dataDir}; Ctrl-C stops\n`);
     const code = await exited;

@@ -44,7 +44,7 @@ export const tail: CommandModule<object, TailArgs> = {
     const json = args.json ?? false;
     for (const line of recentLines(path, args.lines, end)) {
       const text = renderLine(line, json);
-      if (text !== undefined) process.stdout.write(text + '\n');
+      if (text !== undefined) process.stdout.write(`${text}\n`);
     }
     if (!args.follow) return;
     const follower = new Follower(path, {
@@ -53,7 +53,7 @@ export const tail: CommandModule<object, TailArgs> = {
       pollIntervalMs: cfg.files.poll_interval_ms,
       onLine: (line) => {
         const text = renderLine(line, json);
-        if (text !== undefined) process.stdout.write(text + '\n');
+        if (text !== undefined) process.stdout.write(`${text}\n`);
       },
     });
     await follower.start();

@@ -26,12 +26,12 @@ export const who: CommandModule<object, WhoArgs> = {
     requireRoom(cfg, d, room);
     const people = listPresent(d, room).map((u) => ({ ...u, ...readInfo(d, room, u.name), name: u.name }));
     if (args.json) {
-      for (const p of people) process.stdout.write(JSON.stringify(p) + '\n');
+      for (const p of people) process.stdout.write(`${JSON.stringify(p)}\n`);
       return;
     }
     if (people.length === 0) return;
     const rows = [['NAME', 'COLOR', 'PID', 'HOST', 'SINCE']];
     for (const p of people) rows.push([p.name, p.color || '-', String(p.pid ?? '-'), p.host ?? '-', p.since ?? '-']);
-    process.stdout.write(formatTable(rows) + '\n');
+    process.stdout.write(`${formatTable(rows)}\n`);
   },
 };

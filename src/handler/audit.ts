@@ -56,7 +56,10 @@ function bareAddress(raw: string): string | undefined {
 /** "127.0.0.1, ::1, 10.0.0.0/8" → a matcher; an entry that is no address is a config error. */
 export function trustedProxies(list: string): (addr: string) => boolean {
   const block = new BlockList();
-  for (const raw of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [host, bits] = raw.split('/');
     const a = bareAddress(host);
     if (!a) throw new Error(`server.trusted_proxies: "${raw}" is not an address or a CIDR range`);
@@ -79,7 +82,10 @@ export function trustedProxies(list: string): (addr: string) => boolean {
 export function clientAddress(env: CgiEnv, trusted: (addr: string) => boolean): string {
   const peer = bareAddress(env.REMOTE_ADDR ?? '') ?? 'unknown';
   if (peer === 'unknown' || !trusted(peer)) return peer;
-  const hops = (env.HTTP_X_FORWARDED_FOR ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const hops = (env.HTTP_X_FORWARDED_FOR ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   let addr = peer;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = bareAddress(hops[i]);

@@ -221,12 +221,15 @@ export class Chatter {
     if (this.cfg.chat.idle_timeout_sec > 0) {
       const limit = this.cfg.chat.idle_timeout_sec * 1000;
       this.timers.push(
-        setInterval(() => {
-          if (Date.now() - this.lastHeard > limit) {
-            this.sendError('bad_request', `nothing heard for ${this.cfg.chat.idle_timeout_sec} s: disconnected`);
-            void this.leave('lost');
-          }
-        }, Math.min(limit, 10000)),
+        setInterval(
+          () => {
+            if (Date.now() - this.lastHeard > limit) {
+              this.sendError('bad_request', `nothing heard for ${this.cfg.chat.idle_timeout_sec} s: disconnected`);
+              void this.leave('lost');
+            }
+          },
+          Math.min(limit, 10000),
+        ),
       );
     }
   }
@@ -270,7 +273,7 @@ export class Chatter {
         if (e) this.out.write(formatText(e));
       } else {
         // A stored line is a wire message already: mark it as history without re-encoding.
-        this.out.write(line.slice(0, -1) + ',"replay":true}');
+        this.out.write(`${line.slice(0, -1)},"replay":true}`);
       }
     }
   }
@@ -339,7 +342,11 @@ export class Chatter {
   }
 
   /** Feed raw stdin bytes here. */
-  readonly reader = new LineReader(HARD_LINE_CAP, (line) => this.enqueue(line), () => this.sendError('too_long', 'line too long: dropped'));
+  readonly reader = new LineReader(
+    HARD_LINE_CAP,
+    (line) => this.enqueue(line),
+    () => this.sendError('too_long', 'line too long: dropped'),
+  );
 
   private enqueue(line: string): void {
     if (this.closing) return;
@@ -488,4 +495,3 @@ function typeOf(line: string): string {
   const j = line.indexOf('"', i + 8);
   return line.slice(i + 8, j);
 }
-

@@ -43,7 +43,7 @@ export class LineOutput {
     // one write(2); websocketd still makes one frame of each line.
     // (A promise job, not queueMicrotask: that one wraps each callback in an AsyncResource.)
     if (this.pending === '') void resolved.then(this.flush);
-    this.pending += line + '\n';
+    this.pending += `${line}\n`;
   }
 
   private readonly flush = (): void => {

@@ -66,7 +66,24 @@ export function ensureTls(cfg: Config, warn: (line: string) => void): TlsFiles {
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '825', '-subj', `/CN=${hostname() || 'localhost'}`, '-addext', `subjectAltName=${sans.join(',')}`, '-keyout', files.key, '-out', files.cert],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        '825',
+        '-subj',
+        `/CN=${hostname() || 'localhost'}`,
+        '-addext',
+        `subjectAltName=${sans.join(',')}`,
+        '-keyout',
+        files.key,
+        '-out',
+        files.cert,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (e) {

@@ -31,7 +31,10 @@ export function websocketdPlan(cfg: Config, root: string, overrides: Record<stri
   args.push('--staticdir', join(root, 'htdocs'));
   if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
   // One --origin with the whole list: websocketd keeps only the last of repeated flags.
-  const origins = cfg.server.origin.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = cfg.server.origin
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (origins.length) args.push('--origin', origins.join(','));
   if (cfg.server.tls) {
     const { cert, key } = tlsFiles(cfg);
@@ -47,7 +50,7 @@ export function websocketdPlan(cfg: Config, root: string, overrides: Record<stri
  * with tls, and a wildcard listen address given as loopback (somewhere one can connect).
  */
 export function serverUrl(cfg: Config): string {
-  if (cfg.server.public_url) return cfg.server.public_url.endsWith('/') ? cfg.server.public_url : cfg.server.public_url + '/';
+  if (cfg.server.public_url) return cfg.server.public_url.endsWith('/') ? cfg.server.public_url : `${cfg.server.public_url}/`;
   const h = cfg.server.host;
   const host = h === '0.0.0.0' || h === '' ? '127.0.0.1' : h === '::' ? '::1' : h;
   return `http${cfg.server.tls ? 's' : ''}://${host.includes(':') ? `[${host}]` : host}:${cfg.server.port}/`;

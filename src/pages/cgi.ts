@@ -65,7 +65,7 @@ export interface RunOptions {
 
 /** The whole CGI response for one request: headers and body, never a throw. */
 export async function respond(handler: PageHandler, opts: RunOptions): Promise<string> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let res: PageResponse;
   try {
     let cfg = opts.config;

@@ -12,7 +12,7 @@ import { historyHref } from './rooms.js';
 export function webSocketUrl(room: string, publicUrl: string, host: string | undefined, https: boolean): string {
   const base = publicUrl || `${https ? 'https' : 'http'}://${host || '127.0.0.1'}/`;
   try {
-    const u = new URL(encodeURIComponent(room), base.endsWith('/') ? base : base + '/');
+    const u = new URL(encodeURIComponent(room), base.endsWith('/') ? base : `${base}/`);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     return u.href;
   } catch {

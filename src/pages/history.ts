@@ -37,21 +37,19 @@ function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
   const pages = Math.max(1, Math.ceil(all.length / ROOMS_PER_PAGE));
   const pageNo = Number(pageParam);
   if (pageNo > pages) throw new HttpError(404, `There are only ${pages} pages of rooms.`);
-  const rooms = all
-    .slice((pageNo - 1) * ROOMS_PER_PAGE, pageNo * ROOMS_PER_PAGE)
-    .map((r) => ({
-      room: r.room,
-      href: href({ room: r.room }),
-      size: formatBytes(r.segments.reduce((n, s) => n + s.size, 0)),
-      segments: r.segments.map((s) => ({
-        file: s.file,
-        href: href({ room: r.room, before: s.rotated ? s.key : undefined }),
-        size: segmentSize(s),
-        changed: dateTime(new Date(s.mtimeMs)),
-        changedIso: new Date(s.mtimeMs).toISOString(),
-        current: !s.rotated,
-      })),
-    }));
+  const rooms = all.slice((pageNo - 1) * ROOMS_PER_PAGE, pageNo * ROOMS_PER_PAGE).map((r) => ({
+    room: r.room,
+    href: href({ room: r.room }),
+    size: formatBytes(r.segments.reduce((n, s) => n + s.size, 0)),
+    segments: r.segments.map((s) => ({
+      file: s.file,
+      href: href({ room: r.room, before: s.rotated ? s.key : undefined }),
+      size: segmentSize(s),
+      changed: dateTime(new Date(s.mtimeMs)),
+      changedIso: new Date(s.mtimeMs).toISOString(),
+      current: !s.rotated,
+    })),
+  }));
   const view = {
     rooms,
     summary: pages > 1 ? `${plural(all.length, 'room')} · page ${pageNo} of ${pages}` : undefined,
@@ -158,7 +156,12 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   const search = q ? compileSearch(q) : undefined;
   let result: HistoryPage;
   try {
-    result = await readPage(segments, { before, pageSize: Math.min(1000, Math.max(1, cfg.chat.history_page_size)), budget: searchBudget(cfg), filter: search?.filter });
+    result = await readPage(segments, {
+      before,
+      pageSize: Math.min(1000, Math.max(1, cfg.chat.history_page_size)),
+      budget: searchBudget(cfg),
+      filter: search?.filter,
+    });
   } catch (e) {
     if (e instanceof RangeError) throw new HttpError(404, 'That part of the archive is not there any more (rotated away or removed).');
     throw e;
@@ -185,7 +188,12 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
     atStart: !result.older && result.events.length > 0,
     segments: segments
       .filter((s) => !isEmptySegment(s))
-      .map((s) => ({ file: s.file, size: segmentSize(s), href: href({ ...keep, before: s.rotated ? s.key : undefined }), current: before ? before.key === s.key : !s.rotated })),
+      .map((s) => ({
+        file: s.file,
+        size: segmentSize(s),
+        href: href({ ...keep, before: s.rotated ? s.key : undefined }),
+        current: before ? before.key === s.key : !s.rotated,
+      })),
   };
   const me = identify(cfg, d, req.cookie, req.env);
   return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });

@@ -124,7 +124,7 @@ export function serializeResponse(r: PageResponse): string {
       lines.push(`${name}: ${v}`);
     }
   }
-  return lines.join('\r\n') + '\r\n\r\n' + r.body;
+  return `${lines.join('\r\n')}\r\n\r\n${r.body}`;
 }
 
 /** A single parameter: absent or empty → undefined; repeated → the first. */

@@ -39,7 +39,12 @@ export function page(template: string, view: unknown, layout: Layout, opts: Html
 
 export function errorPage(status: number, message: string, extraHeaders: Record<string, string> = {}): PageResponse {
   const statusText = STATUS_TEXT[status] ?? 'Error';
-  return page('error', { status, statusText, message }, { title: `${status} ${statusText}`, page: 'error' }, { status, headers: extraHeaders, cache: 'no-store' });
+  return page(
+    'error',
+    { status, statusText, message },
+    { title: `${status} ${statusText}`, page: 'error' },
+    { status, headers: extraHeaders, cache: 'no-store' },
+  );
 }
 
 /** Any failure → a page: an HttpError says what was wrong; anything else says nothing. */

@@ -108,7 +108,7 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
   const people = all.reduce((n, r) => n + r.users.length, 0);
   const view = {
     rooms,
-    summary: `${plural(all.length, 'room')}, ${plural(people, 'person', 'people')} chatting` + (pages > 1 ? ` · page ${pageNo} of ${pages}` : ''),
+    summary: `${plural(all.length, 'room')}, ${plural(people, 'person', 'people')} chatting${pages > 1 ? ` · page ${pageNo} of ${pages}` : ''}`,
     prevHref: pageNo > 1 ? `rooms?page=${pageNo - 1}` : undefined,
     nextHref: pageNo < pages ? `rooms?page=${pageNo + 1}` : undefined,
     error,

@@ -16,7 +16,7 @@ export function normalizeColor(value: string): string | undefined {
   if (m) return `#${m[1]}`;
   m = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(v);
   if (m) return `#${m[1]}${m[1]}${m[2]}${m[2]}${m[3]}${m[3]}`;
-  const rgb = Object.prototype.hasOwnProperty.call(colorNames, v) ? (colorNames as Record<string, number[]>)[v] : undefined;
+  const rgb = Object.hasOwn(colorNames, v) ? (colorNames as Record<string, number[]>)[v] : undefined;
   return rgb ? `#${rgb.map(hex2).join('')}` : undefined;
 }
 

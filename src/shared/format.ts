@@ -43,9 +43,9 @@ export function dateTime(d: Date): string {
 export function ago(then: Date, now: Date): string {
   const s = Math.max(0, Math.round((now.getTime() - then.getTime()) / 1000));
   if (s < 60) return 'just now';
-  if (s < 3600) return plural(Math.floor(s / 60), 'minute') + ' ago';
-  if (s < 86400) return plural(Math.floor(s / 3600), 'hour') + ' ago';
-  if (s < 7 * 86400) return plural(Math.floor(s / 86400), 'day') + ' ago';
+  if (s < 3600) return `${plural(Math.floor(s / 60), 'minute')} ago`;
+  if (s < 86400) return `${plural(Math.floor(s / 3600), 'hour')} ago`;
+  if (s < 7 * 86400) return `${plural(Math.floor(s / 86400), 'day')} ago`;
   return isoDay(then);
 }
 

@@ -46,15 +46,7 @@ export interface UserSummary {
   color: string;
 }
 
-export type ErrorCode =
-  | 'bad_json'
-  | 'too_long'
-  | 'rate_limited'
-  | 'unknown_command'
-  | 'no_such_user'
-  | 'bad_request'
-  | 'storage'
-  | 'forbidden';
+export type ErrorCode = 'bad_json' | 'too_long' | 'rate_limited' | 'unknown_command' | 'no_such_user' | 'bad_request' | 'storage' | 'forbidden';
 
 export type ClientMessage =
   | { type: 'msg'; text: string }
@@ -112,7 +104,11 @@ let writerTag = '';
  * pid plus a random tag so two hosts or two restarts never collide.
  */
 export function newEventId(now = Date.now()): string {
-  writerTag ||= process.pid.toString(36) + Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0');
+  writerTag ||=
+    process.pid.toString(36) +
+    Math.floor(Math.random() * 36 ** 3)
+      .toString(36)
+      .padStart(3, '0');
   return `${now.toString(36).padStart(9, '0')}-${writerTag}-${(seq++).toString(36)}`;
 }
 

@@ -12,7 +12,6 @@ import type { DataDir } from './datadir.js';
 import { parseSegmentName } from './segments.js';
 import { type RoomEvent, parseEventLine, ROOM_EVENT_TYPES } from '../shared/protocol.js';
 
-
 export interface Segment {
   room: string;
   file: string;

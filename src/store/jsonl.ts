@@ -73,7 +73,7 @@ function removeFragment(fd: number, before: number, n: number): void {
 /** Append one line (without its newline). Throws StorageError; never leaves a torn line. */
 export async function appendLine(path: string, line: string, opts: AppendOptions = {}): Promise<void> {
   if (line.includes('\n')) throw new StorageError('a line may not contain a newline');
-  const buf = Buffer.from(line + '\n');
+  const buf = Buffer.from(`${line}\n`);
   const mkdir = opts.mkdir ?? false;
   try {
     if (!opts.alwaysLock && buf.length <= UNLOCKED_APPEND_MAX) {
@@ -102,7 +102,7 @@ export async function appendLine(path: string, line: string, opts: AppendOptions
 /** Whole-file JSON (sessions, presence info): temp file + rename, so readers see all or nothing. */
 export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, JSON.stringify(value) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
 }
 
@@ -117,13 +117,7 @@ export interface BackwardChunk {
  * Up to `count` complete lines that end at or before byte `end` (default: end of file),
  * reading backwards in blocks. Lines for which `keep` is false are skipped, not counted.
  */
-export function readLinesBackward(
-  fd: number,
-  count: number,
-  end?: number,
-  keep: (line: string) => boolean = () => true,
-  blockSize = 64 * 1024,
-): BackwardChunk {
+export function readLinesBackward(fd: number, count: number, end?: number, keep: (line: string) => boolean = () => true, blockSize = 64 * 1024): BackwardChunk {
   let pos = end ?? fstatSync(fd).size;
   let start = pos;
   const lines: string[] = [];

@@ -342,13 +342,7 @@ export async function reapIfDead(
  * Reap every dead presence in a room. Many handlers call this; a marker file's mtime
  * lets only one of them scan per interval, so the cost does not grow with N².
  */
-export async function reapRoom(
-  d: DataDir,
-  room: string,
-  staleMs: number,
-  onReaped: (info: UserSummary) => Promise<void>,
-  force = false,
-): Promise<number> {
+export async function reapRoom(d: DataDir, room: string, staleMs: number, onReaped: (info: UserSummary) => Promise<void>, force = false): Promise<number> {
   const usersDir = roomUsersDir(d, room);
   const marker = join(usersDir, '.reaped');
   const now = Date.now();

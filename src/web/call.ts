@@ -104,7 +104,7 @@ export class Call {
     }
     const wanted = new Map<string, MediaStream>([['', this.stream]]);
     for (const [name, p] of this.mesh()?.peers ?? []) {
-      if (p.remoteInCall && p.remoteStream && p.remoteStream.getTracks().length) wanted.set(name, p.remoteStream);
+      if (p.remoteInCall && p.remoteStream?.getTracks().length) wanted.set(name, p.remoteStream);
     }
     for (const tile of [...tiles.children] as HTMLElement[]) {
       const name = tile.dataset.name ?? '';

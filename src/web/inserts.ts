@@ -40,7 +40,18 @@ function splitTrailing(url: string): [string, string] {
 }
 
 function externalLink(u: URL, text: string, what: string): HTMLAnchorElement {
-  return el('a', { href: u.href, class: 'external', target: '_blank', rel: 'noopener noreferrer nofollow', title: `${what} on another site: ${u.host}`, 'data-host': u.host }, text);
+  return el(
+    'a',
+    {
+      href: u.href,
+      class: 'external',
+      target: '_blank',
+      rel: 'noopener noreferrer nofollow',
+      title: `${what} on another site: ${u.host}`,
+      'data-host': u.host,
+    },
+    text,
+  );
 }
 
 function link(u: URL, ctx: InsertContext, text: string): HTMLAnchorElement {
@@ -50,7 +61,11 @@ function link(u: URL, ctx: InsertContext, text: string): HTMLAnchorElement {
 
 function image(u: URL, ctx: InsertContext): HTMLElement {
   if (isSameSite(u, ctx.base)) {
-    return el('a', { href: u.href, target: '_blank', rel: 'noopener', class: 'insert-image' }, el('img', { src: u.href, alt: `image: ${u.pathname.split('/').pop() || u.href}`, loading: 'lazy' }));
+    return el(
+      'a',
+      { href: u.href, target: '_blank', rel: 'noopener', class: 'insert-image' },
+      el('img', { src: u.href, alt: `image: ${u.pathname.split('/').pop() || u.href}`, loading: 'lazy' }),
+    );
   }
   return externalLink(u, `image at ${u.host}: ${u.href}`, 'image');
 }
@@ -63,7 +78,9 @@ function emoticonsInto(parent: DocumentFragment, text: string, ctx: InsertContex
     if (!e || m.index === undefined) continue;
     const at = m.index + m[1].length;
     if (at > last) parent.append(text.slice(last, at));
-    parent.append(el('img', { class: 'emoticon', src: new URL(`${e.file}.svg`, ctx.emoticons).href, alt: code, title: `${code} ${e.label}`, width: 20, height: 20 }));
+    parent.append(
+      el('img', { class: 'emoticon', src: new URL(`${e.file}.svg`, ctx.emoticons).href, alt: code, title: `${code} ${e.label}`, width: 20, height: 20 }),
+    );
     last = at + code.length;
   }
   if (last < text.length) parent.append(text.slice(last));

@@ -58,7 +58,11 @@ const users = new UserList(byId('users', HTMLUListElement), prefs, {
     fileInput.click();
   },
 });
-const transfers = new Transfers(byId('transfers', HTMLUListElement), () => mesh, (name) => prefs.ignores(name));
+const transfers = new Transfers(
+  byId('transfers', HTMLUListElement),
+  () => mesh,
+  (name) => prefs.ignores(name),
+);
 const typing = new TypingPreview(byId('typing', HTMLElement), prefs);
 const call = new Call(
   {
@@ -153,7 +157,8 @@ function onMessage(m: ServerMessage): void {
       return;
     case 'error':
       // Signaling to someone who just left: the mesh lets go of them anyway, say nothing.
-      if (m.code === 'no_such_user' && [...recentSignals].some(([name, at]) => Date.now() - at < 10000 && !users.names().has(name) && m.message.includes(name))) return;
+      if (m.code === 'no_such_user' && [...recentSignals].some(([name, at]) => Date.now() - at < 10000 && !users.names().has(name) && m.message.includes(name)))
+        return;
       log.add(m);
       return;
     case 'info':
@@ -345,7 +350,11 @@ diceForm.addEventListener('submit', (e) => {
 
 const emoticonMenu = byId('emoticon-menu', HTMLElement);
 for (const e of EMOTICONS) {
-  const b = el('button', { type: 'button', title: `${e.codes[0]} ${e.label}`, 'aria-label': e.label }, el('img', { src: `emoticons/${e.file}.svg`, alt: '', width: 20, height: 20 }));
+  const b = el(
+    'button',
+    { type: 'button', title: `${e.codes[0]} ${e.label}`, 'aria-label': e.label },
+    el('img', { src: `emoticons/${e.file}.svg`, alt: '', width: 20, height: 20 }),
+  );
   b.addEventListener('click', () => {
     insert(`${e.codes[0]} `);
     emoticonMenu.hidden = true;

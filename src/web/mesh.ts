@@ -69,7 +69,9 @@ function parseSignal(data: Record<string, unknown>): SignalData | undefined {
   }
   if (data.candidates !== undefined) {
     if (!Array.isArray(data.candidates)) return undefined;
-    out.candidates = data.candidates.filter((c): c is RTCIceCandidateInit => typeof c === 'object' && c !== null && typeof (c as RTCIceCandidateInit).candidate === 'string');
+    out.candidates = data.candidates.filter(
+      (c): c is RTCIceCandidateInit => typeof c === 'object' && c !== null && typeof (c as RTCIceCandidateInit).candidate === 'string',
+    );
   }
   return out;
 }
@@ -87,7 +89,11 @@ export function usableIceServers(servers: unknown): RTCIceServer[] {
     const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u): u is string => typeof u === 'string');
     const hasCredentials = typeof s.username === 'string' && typeof s.credential === 'string';
     const usable = urls.filter((u) => /^stuns?:/i.test(u) || (/^turns?:/i.test(u) && hasCredentials));
-    if (usable.length < urls.length) console.warn('tailroom: ICE server URLs left out (TURN needs a username and credential):', urls.filter((u) => !usable.includes(u)));
+    if (usable.length < urls.length)
+      console.warn(
+        'tailroom: ICE server URLs left out (TURN needs a username and credential):',
+        urls.filter((u) => !usable.includes(u)),
+      );
     if (usable.length) out.push(hasCredentials ? { urls: usable, username: s.username, credential: s.credential } : { urls: usable });
   }
   return out;

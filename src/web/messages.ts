@@ -97,10 +97,22 @@ export class MessageLog {
         li.append(this.name(m.from, undefined), ' ', this.text(m.text));
         break;
       case 'roll':
-        li.append(this.name(m.from, undefined), ` rolls ${m.spec}: `, el('span', { class: 'rolls' }, m.rolls.join(' ')), ' = ', el('strong', {}, String(m.total)));
+        li.append(
+          this.name(m.from, undefined),
+          ` rolls ${m.spec}: `,
+          el('span', { class: 'rolls' }, m.rolls.join(' ')),
+          ' = ',
+          el('strong', {}, String(m.total)),
+        );
         break;
       case 'whisper':
-        li.append(el('span', { class: 'label' }, 'whisper '), this.name(m.from, undefined), el('span', { class: 'to' }, ` to ${m.to}`), ': ', this.text(m.text));
+        li.append(
+          el('span', { class: 'label' }, 'whisper '),
+          this.name(m.from, undefined),
+          el('span', { class: 'to' }, ` to ${m.to}`),
+          ': ',
+          this.text(m.text),
+        );
         break;
       case 'join':
         li.append(el('span', { class: 'note' }, `${m.from} joined`));

@@ -35,7 +35,10 @@ export class Notifier {
     document.title = `(${this.unread}) ${this.title}`;
     if (!this.supported || !this.prefs.get('notify') || Notification.permission !== 'granted') return;
     try {
-      const n = new Notification(whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`, { body: text.slice(0, 200), tag: `tailroom-${this.room}` });
+      const n = new Notification(whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`, {
+        body: text.slice(0, 200),
+        tag: `tailroom-${this.room}`,
+      });
       n.onclick = () => {
         focus();
         n.close();

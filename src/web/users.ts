@@ -74,7 +74,12 @@ export class UserList {
       const mine = u.name === this.me;
       const ignored = this.prefs.ignores(u.name);
       const peer = mine ? undefined : (this.peerStates.get(u.name) ?? 'closed');
-      const who = el('button', { type: 'button', class: 'who', title: mine ? 'you' : `whisper to ${u.name}`, 'data-focus-key': `who:${u.name}` }, el('span', { class: 'swatch' }), u.name);
+      const who = el(
+        'button',
+        { type: 'button', class: 'who', title: mine ? 'you' : `whisper to ${u.name}`, 'data-focus-key': `who:${u.name}` },
+        el('span', { class: 'swatch' }),
+        u.name,
+      );
       const color = safeColor(u.color);
       if (color) who.style.color = color;
       (who.firstChild as HTMLElement).style.backgroundColor = color;
@@ -85,12 +90,28 @@ export class UserList {
         li.append(el('span', { class: 'you' }, '(you)'));
         return li;
       }
-      li.append(el('span', { class: 'peer', 'data-state': peer, title: PEER_LABEL[peer ?? 'closed'], role: 'img', 'aria-label': PEER_LABEL[peer ?? 'closed'] }));
+      li.append(
+        el('span', { class: 'peer', 'data-state': peer, title: PEER_LABEL[peer ?? 'closed'], role: 'img', 'aria-label': PEER_LABEL[peer ?? 'closed'] }),
+      );
       if (this.inCall.has(u.name)) li.append(el('span', { class: 'in-call', title: 'in the call' }, 'in call'));
-      const file = el('button', { type: 'button', class: 'file', title: `send ${u.name} a file`, 'aria-label': `send ${u.name} a file`, 'data-focus-key': `file:${u.name}` }, 'File');
+      const file = el(
+        'button',
+        { type: 'button', class: 'file', title: `send ${u.name} a file`, 'aria-label': `send ${u.name} a file`, 'data-focus-key': `file:${u.name}` },
+        'File',
+      );
       file.disabled = peer !== 'open';
       file.addEventListener('click', () => this.actions.sendFile(u.name));
-      const ignore = el('button', { type: 'button', class: 'ignore', 'aria-pressed': String(ignored), title: ignored ? `show ${u.name}'s messages again` : `hide ${u.name}'s messages`, 'data-focus-key': `ignore:${u.name}` }, ignored ? 'Unignore' : 'Ignore');
+      const ignore = el(
+        'button',
+        {
+          type: 'button',
+          class: 'ignore',
+          'aria-pressed': String(ignored),
+          title: ignored ? `show ${u.name}'s messages again` : `hide ${u.name}'s messages`,
+          'data-focus-key': `ignore:${u.name}`,
+        },
+        ignored ? 'Unignore' : 'Ignore',
+      );
       ignore.addEventListener('click', () => this.prefs.setIgnored(u.name, !ignored));
       li.append(file, ignore);
       return li;

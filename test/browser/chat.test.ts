@@ -12,7 +12,7 @@ import { type Server, ROOT, chatter, launchChromium, openRoom, presencePid, say,
 
 const ROOM = 'lobby';
 
-describe('the chat page in chromium', function () {
+describe('the chat page in chromium', () => {
   let server: Server;
   let browser: Browser;
   const ctx: Record<string, BrowserContext> = {};
@@ -55,10 +55,14 @@ describe('the chat page in chromium', function () {
 
   it('the colour picker changes my colour on everyone’s page', async () => {
     await page.carol.fill('#colour', '#8e44ad');
-    await page.alice.waitForFunction(() => {
-      const b = document.querySelector('#users li[data-name="carol"] .who') as HTMLElement | null;
-      return b !== null && getComputedStyle(b).color === 'rgb(142, 68, 173)';
-    }, undefined, { timeout: 20000 });
+    await page.alice.waitForFunction(
+      () => {
+        const b = document.querySelector('#users li[data-name="carol"] .who') as HTMLElement | null;
+        return b !== null && getComputedStyle(b).color === 'rgb(142, 68, 173)';
+      },
+      undefined,
+      { timeout: 20000 },
+    );
     await waitForLine(page.alice, 'carol is now #8e44ad');
     await say(page.carol, 'in purple now');
     await waitForLine(page.alice, 'in purple now');
@@ -184,7 +188,8 @@ describe('the chat page in chromium', function () {
     assert.equal(got.length, content.length);
     assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(content).digest('hex'));
     await page.alice.locator('#transfers li.transfer.out[data-state="done"]', { hasText: 'notes.bin' }).waitFor({ timeout: 10000 });
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
     for (const f of files(server.data)) {
       if (statSync(f).size > 0) assert.ok(!readFileSync(f).includes(marker), `${f} holds part of the file`);
     }
@@ -197,16 +202,23 @@ describe('the chat page in chromium', function () {
       ['alice', 'bob'],
       ['bob', 'alice'],
     ]) {
-      await page[a].waitForFunction((who) => {
-        const v = document.querySelector(`#tiles .tile[data-name="${who}"] video`) as HTMLVideoElement | null;
-        return v !== null && v.videoWidth > 0;
-      }, b, { timeout: 30000 });
+      await page[a].waitForFunction(
+        (who) => {
+          const v = document.querySelector(`#tiles .tile[data-name="${who}"] video`) as HTMLVideoElement | null;
+          return v !== null && v.videoWidth > 0;
+        },
+        b,
+        { timeout: 30000 },
+      );
     }
     await page.alice.click('#btn-mute');
     await page.alice.click('#btn-camera');
     const enabled = await page.alice.evaluate(() => {
       const v = document.querySelector('#tiles .tile.me video') as HTMLVideoElement;
-      return (v.srcObject as MediaStream).getTracks().map((t) => `${t.kind}:${t.enabled}`).sort();
+      return (v.srcObject as MediaStream)
+        .getTracks()
+        .map((t) => `${t.kind}:${t.enabled}`)
+        .sort();
     });
     assert.deepEqual(enabled, ['audio:false', 'video:false']);
     await page.alice.click('#btn-mute');
@@ -242,7 +254,11 @@ describe('the chat page in chromium', function () {
     await p.alice.locator('#transfers li.transfer.out[data-state="done"]').waitFor({ timeout: 30000 });
     await p.alice.click('#btn-call');
     await p.bob.click('#btn-call');
-    await p.alice.waitForFunction(() => ((document.querySelector('#tiles .tile[data-name="bob"] video') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0, undefined, { timeout: 30000 });
+    await p.alice.waitForFunction(
+      () => ((document.querySelector('#tiles .tile[data-name="bob"] video') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
+      undefined,
+      { timeout: 30000 },
+    );
     await p.carol.fill('#say', 'I am in, bringing my own dice');
     await p.alice.waitForSelector('#typing li[data-name="carol"]');
     await p.alice.fill('#say', 'carol: ');
@@ -267,7 +283,10 @@ describe('the chat page in chromium', function () {
     await say(page.bob, 'anyone there?');
     await say(page.bob, 'hello?');
     await page.alice.waitForFunction(() => document.title.startsWith('(2) '), undefined, { timeout: 20000 });
-    assert.deepEqual(await page.alice.evaluate(() => (window as unknown as { shown: string[] }).shown), ['bob in lobby | anyone there?', 'bob in lobby | hello?']);
+    assert.deepEqual(await page.alice.evaluate(() => (window as unknown as { shown: string[] }).shown), [
+      'bob in lobby | anyone there?',
+      'bob in lobby | hello?',
+    ]);
     await page.alice.evaluate(`
       Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
       document.dispatchEvent(new Event('visibilitychange'));
@@ -286,7 +305,9 @@ describe('the chat page in chromium', function () {
   });
 
   it('a kicked chatter’s page says why and does not reconnect by itself', async () => {
-    execFileSync(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'kick', ROOM, 'carol', '--reason', 'too loud', '--data-dir', server.data], { stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'kick', ROOM, 'carol', '--reason', 'too loud', '--data-dir', server.data], {
+      stdio: 'pipe',
+    });
     await page.carol.waitForSelector('#conn[data-state="stopped"]', { timeout: 20000 });
     assert.match(await page.carol.innerText('#conn'), /too loud/);
     await new Promise((r) => setTimeout(r, 1500)); // longer than the first reconnect delay

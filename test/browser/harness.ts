@@ -82,7 +82,19 @@ export async function startServer(extra: string[] = [], opts: { stunPort?: numbe
   const stunPort = opts.stunPort ?? (await freeStunPort());
   const proc = spawn(
     process.execPath,
-    [join(ROOT, 'dist', 'tailroom.mjs'), 'start', '--port', String(port), '--data-dir', data, '--set', `stun.port=${stunPort}`, '--set', 'chat.presence_stale_ms=3000', ...extra],
+    [
+      join(ROOT, 'dist', 'tailroom.mjs'),
+      'start',
+      '--port',
+      String(port),
+      '--data-dir',
+      data,
+      '--set',
+      `stun.port=${stunPort}`,
+      '--set',
+      'chat.presence_stale_ms=3000',
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

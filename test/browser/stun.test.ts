@@ -50,7 +50,7 @@ function ask(port: number): Promise<Buffer> {
   });
 }
 
-describe('the STUN server', function () {
+describe('the STUN server', () => {
   let stun: ChildProcess | undefined;
   afterEach(() => {
     stun?.kill('SIGTERM');
@@ -64,7 +64,10 @@ describe('the STUN server', function () {
     stun.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     stun.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     for (let i = 0; i < 200 && !out.includes('STUN on udp'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(out, new RegExp(`STUN on udp 127\\.0\\.0\\.1:${port} \\(also 127\\.0\\.0\\.1:${port + 1}, 127\\.0\\.0\\.2:${port}, 127\\.0\\.0\\.2:${port + 1}\\)`));
+    assert.match(
+      out,
+      new RegExp(`STUN on udp 127\\.0\\.0\\.1:${port} \\(also 127\\.0\\.0\\.1:${port + 1}, 127\\.0\\.0\\.2:${port}, 127\\.0\\.0\\.2:${port + 1}\\)`),
+    );
     const both = await ask(port);
     const request = both.subarray(0, 20);
     const answer = both.subarray(20);

@@ -28,7 +28,7 @@ if (verb === 'append') {
 } else if (verb === 'join') {
   const [root, room, name, hold] = args;
   const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
-  process.stdout.write(p.name + '\n');
+  process.stdout.write(`${p.name}\n`);
   for (let i = 0; i < 600 && !existsSync(hold); i++) await new Promise((r) => setTimeout(r, 50));
   await p.vacate();
   process.exit(0);

@@ -11,7 +11,11 @@ import WebSocket from 'ws';
 
 const argv = process.argv.slice(2);
 const url = argv.shift();
-let cookie, origin, out, localAddress, timeout = 5000;
+let cookie,
+  origin,
+  out,
+  localAddress,
+  timeout = 5000;
 const headers = {};
 const steps = [];
 for (let i = 0; i < argv.length; i++) {
@@ -21,11 +25,17 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--timeout') timeout = Number(argv[++i]);
   else if (a === '--out') out = argv[++i];
   else if (a === '--local-address') localAddress = argv[++i];
-  else if (a === '--header') { const h = argv[++i]; const c = h.indexOf(':'); headers[h.slice(0, c).trim()] = h.slice(c + 1).trim(); }
-  else if (['--send', '--wait', '--sleep'].includes(a)) steps.push([a.slice(2), argv[++i]]);
+  else if (a === '--header') {
+    const h = argv[++i];
+    const c = h.indexOf(':');
+    headers[h.slice(0, c).trim()] = h.slice(c + 1).trim();
+  } else if (['--send', '--wait', '--sleep'].includes(a)) steps.push([a.slice(2), argv[++i]]);
   else if (a === '--hold') steps.push(['hold']);
   else if (a === '--stall') steps.push(['stall']);
-  else { console.error(`ws.mjs: unknown argument ${a}`); process.exit(2); }
+  else {
+    console.error(`ws.mjs: unknown argument ${a}`);
+    process.exit(2);
+  }
 }
 
 if (cookie) headers.Cookie = cookie;
@@ -35,8 +45,8 @@ let waiter;
 ws.on('message', (data) => {
   const line = data.toString();
   received.push(line);
-  process.stdout.write(line + '\n');
-  if (out) appendFileSync(out, line + '\n');
+  process.stdout.write(`${line}\n`);
+  if (out) appendFileSync(out, `${line}\n`);
   waiter?.();
 });
 const opened = new Promise((resolve, reject) => {
@@ -50,12 +60,26 @@ function waitFor(re) {
   let seen = 0;
   return new Promise((resolve, reject) => {
     const check = () => {
-      for (; seen < received.length; seen++) if (re.test(received[seen])) { waiter = undefined; clearTimeout(t); resolve(); return; }
+      for (; seen < received.length; seen++)
+        if (re.test(received[seen])) {
+          waiter = undefined;
+          clearTimeout(t);
+          resolve();
+          return;
+        }
     };
-    const t = setTimeout(() => { waiter = undefined; reject(new Error(`timed out waiting for ${re}`)); }, timeout);
+    const t = setTimeout(() => {
+      waiter = undefined;
+      reject(new Error(`timed out waiting for ${re}`));
+    }, timeout);
     waiter = check;
     check();
-    closed.then(() => { if (waiter === check) { clearTimeout(t); reject(new Error(`closed while waiting for ${re}`)); } });
+    closed.then(() => {
+      if (waiter === check) {
+        clearTimeout(t);
+        reject(new Error(`closed while waiting for ${re}`));
+      }
+    });
   });
 }
 
@@ -70,8 +94,13 @@ try {
     if (kind === 'send') ws.send(arg);
     else if (kind === 'wait') await waitFor(new RegExp(arg));
     else if (kind === 'sleep') await new Promise((r) => setTimeout(r, Number(arg)));
-    else if (kind === 'stall') ws._socket.pause(); // stop reading: a slow client
-    else if (kind === 'hold') await new Promise((r) => { process.stdin.on('end', r).on('close', r).resume(); closed.then(r); });
+    else if (kind === 'stall')
+      ws._socket.pause(); // stop reading: a slow client
+    else if (kind === 'hold')
+      await new Promise((r) => {
+        process.stdin.on('end', r).on('close', r).resume();
+        closed.then(r);
+      });
   }
 } catch (e) {
   console.error(`ws.mjs: ${e.message}`);

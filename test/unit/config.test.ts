@@ -12,7 +12,10 @@ describe('configuration', () => {
     const ini = readFileSync(join(ROOT, 'conf/chat.ini'), 'utf8');
     for (const s of SETTINGS) {
       const expected = `${s.key} = ${String(s.default)}`.trimEnd();
-      assert.ok(ini.split('\n').some((l) => l.replace(/^;/, '') === expected), `${s.section}.${s.key}: "${expected}"`);
+      assert.ok(
+        ini.split('\n').some((l) => l.replace(/^;/, '') === expected),
+        `${s.section}.${s.key}: "${expected}"`,
+      );
     }
   });
 
@@ -70,7 +73,13 @@ describe('ICE servers in the welcome', () => {
     const { turnCredentials, iceServersFor } = await import('../../src/handler/chatter.js');
     const cfg = loadConfig({
       confPath: '/nonexistent/chat.ini',
-      overrides: { 'stun.ice_servers': 'turn:t.example:3478', 'stun.turn_username': 'static', 'stun.turn_credential': 'static', 'stun.turn_secret': 'n0rth', 'stun.turn_ttl_sec': 3600 },
+      overrides: {
+        'stun.ice_servers': 'turn:t.example:3478',
+        'stun.turn_username': 'static',
+        'stun.turn_credential': 'static',
+        'stun.turn_secret': 'n0rth',
+        'stun.turn_ttl_sec': 3600,
+      },
       env: {},
     });
     const now = Date.UTC(2026, 10, 22, 12, 0, 0);

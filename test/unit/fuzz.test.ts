@@ -26,21 +26,40 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const hostile = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
-  fc.constantFrom('..', '../../etc/passwd', '/etc/passwd', '.lock', 'a/../../b', '%2e%2e', '\u0000', 'a\\b', '{"type":', '/dice 1000000 1000000', '/roll 999999d999999'),
+  fc.constantFrom(
+    '..',
+    '../../etc/passwd',
+    '/etc/passwd',
+    '.lock',
+    'a/../../b',
+    '%2e%2e',
+    '\u0000',
+    'a\\b',
+    '{"type":',
+    '/dice 1000000 1000000',
+    '/roll 999999d999999',
+  ),
   fc.array(fc.constantFrom('.', '/', '\\', '%', '2', 'e', 'f', 'F', 'a', '\u0000', '\n', ' ', ':', '"', '{', '}'), { maxLength: 40 }).map((a) => a.join('')),
 );
 
 describe('fuzzing what browsers send', () => {
   it('the line parser only ever answers with a message or a protocol error', () => {
     fc.assert(
-      fc.property(fc.oneof(hostile, fc.json(), fc.jsonValue().map((v) => JSON.stringify({ type: 'msg', text: v }))), (line) => {
-        try {
-          const m = parseClientLine(line);
-          assert.ok(['msg', 'whisper', 'signal', 'ping'].includes(m.type));
-        } catch (e) {
-          assert.ok(e instanceof ProtocolError, `unexpected ${(e as Error).stack}`);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          hostile,
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ type: 'msg', text: v })),
+        ),
+        (line) => {
+          try {
+            const m = parseClientLine(line);
+            assert.ok(['msg', 'whisper', 'signal', 'ping'].includes(m.type));
+          } catch (e) {
+            assert.ok(e instanceof ProtocolError, `unexpected ${(e as Error).stack}`);
+          }
+        },
+      ),
       { numRuns: RUNS * 3 },
     );
   });

@@ -3,6 +3,6 @@
 // node:assert builds its error printer and process.stderr when loaded (~3 ms a start).
 module.exports = {
   equal(actual, expected, message) {
-    if (actual != expected) throw new Error(message);
+    if (actual !== expected) throw new Error(message);
   },
 };

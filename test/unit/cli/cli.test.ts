@@ -38,7 +38,14 @@ describe('log segments (tailroom history)', () => {
     const segs = logSegments(dataDir(root), 'lobby');
     assert.deepEqual(
       segs.map((s) => [s.gzipped, s.current]),
-      [[true, false], [false, false], [true, false], [true, false], [false, false], [false, true]],
+      [
+        [true, false],
+        [false, false],
+        [true, false],
+        [true, false],
+        [false, false],
+        [false, true],
+      ],
     );
   });
   it("does not mistake another room's log for a segment", async () => {
@@ -49,7 +56,7 @@ describe('log segments (tailroom history)', () => {
     assert.deepEqual(await allLines(root, 'lobby'), ['mine']);
   });
   it('gives the lines before a damaged .gz, then an error', async () => {
-    const whole = gzipSync(Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    const whole = gzipSync(`${Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n')}\n`);
     writeFileSync(join(rooms, 'lobby.log-20261120.gz'), whole.subarray(0, whole.length - 40));
     const [seg] = logSegments(dataDir(root), 'lobby');
     const got: string[] = [];
@@ -65,7 +72,14 @@ describe('log segments (tailroom history)', () => {
 
 describe('admin CLI pieces', () => {
   it('aligns columns and leaves the last one unpadded', () => {
-    assert.equal(formatTable([['ROOM', 'WHO'], ['lobby', 'alice, bob'], ['café', '']]), 'ROOM   WHO\nlobby  alice, bob\ncafé   ');
+    assert.equal(
+      formatTable([
+        ['ROOM', 'WHO'],
+        ['lobby', 'alice, bob'],
+        ['café', ''],
+      ]),
+      'ROOM   WHO\nlobby  alice, bob\ncafé   ',
+    );
   });
   it('says sizes the way du -h does', () => {
     assert.deepEqual([0, 1023, 1536, 10 * 1024 * 1024, 3 * 1024 ** 3].map(humanSize), ['0', '1023', '1.5K', '10M', '3.0G']);

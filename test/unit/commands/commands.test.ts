@@ -39,7 +39,7 @@ class TestChatter {
   }
 
   send(line: string): void {
-    this.chatter.reader.push(Buffer.from(line + '\n'));
+    this.chatter.reader.push(Buffer.from(`${line}\n`));
   }
 
   /** The first message from `from` on that satisfies `test`; fails after 3 s. */
@@ -120,9 +120,14 @@ describe('slash commands and whispers (through a Chatter)', function () {
       const rolls = r.rolls as number[];
       assert.equal(rolls.length, 3);
       assert.ok(rolls.every((x) => x >= 1 && x <= 6));
-      assert.equal(r.total, rolls.reduce((a, b) => a + b, 0));
+      assert.equal(
+        r.total,
+        rolls.reduce((a, b) => a + b, 0),
+      );
       assert.deepEqual(
-        logEvents().filter((e) => e.type === 'roll').map((e) => e.id),
+        logEvents()
+          .filter((e) => e.type === 'roll')
+          .map((e) => e.id),
         [r.id],
       );
     });
@@ -242,12 +247,20 @@ describe('slash commands and whispers (through a Chatter)', function () {
       const from = bob.got.length;
       const e = await alice.ask('/nick alicia', 'nick');
       assert.deepEqual([e.from, e.name], ['alice', 'alicia']);
-      assert.deepEqual(readdirSync(join(root, 'users/lobby')).filter((n) => !n.startsWith('.')).sort(), ['alicia', 'bob']);
+      assert.deepEqual(
+        readdirSync(join(root, 'users/lobby'))
+          .filter((n) => !n.startsWith('.'))
+          .sort(),
+        ['alicia', 'bob'],
+      );
       const info = JSON.parse(readFileSync(join(root, 'users/lobby/alicia/info'), 'utf8'));
       assert.deepEqual([info.name, info.color], ['alicia', '#123456']);
       assert.ok(existsSync(join(root, 'users/lobby/alicia/info.lock')), 'the new info is locked');
       const users = await bob.waitFor((m) => m.type === 'users', from);
-      assert.deepEqual((users.users as { name: string }[]).map((u) => u.name), ['alicia', 'bob']);
+      assert.deepEqual(
+        (users.users as { name: string }[]).map((u) => u.name),
+        ['alicia', 'bob'],
+      );
       assert.equal(String((await alice.ask('/who', 'info')).text), 'in lobby (2): alicia, bob');
     });
     it('a renamed chatter gets whispers under the new name; the old name is nobody', async () => {
@@ -275,8 +288,14 @@ describe('slash commands and whispers (through a Chatter)', function () {
       await alice.ask('/nick alicia', 'nick');
       await alice.chatter.leave('closed');
       const leave = logEvents().filter((e) => e.type === 'leave');
-      assert.deepEqual(leave.map((e) => e.from), ['alicia']);
-      assert.deepEqual(readdirSync(join(root, 'users/lobby')).filter((n) => !n.startsWith('.reaped')), []);
+      assert.deepEqual(
+        leave.map((e) => e.from),
+        ['alicia'],
+      );
+      assert.deepEqual(
+        readdirSync(join(root, 'users/lobby')).filter((n) => !n.startsWith('.reaped')),
+        [],
+      );
     });
   });
 });

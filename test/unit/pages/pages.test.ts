@@ -13,7 +13,7 @@ import { parseSegmentName } from '../../../src/store/segments.js';
 import { inheritSettings, respond } from '../../../src/pages/cgi.js';
 import { chatPage } from '../../../src/pages/chat.js';
 import { historyPage } from '../../../src/pages/history.js';
-import { HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../../src/pages/http.js';
+import { type HttpError, MAX_QUERY_BYTES, type PageHandler, redirect, requestFromCgi, serializeResponse } from '../../../src/pages/http.js';
 import { roomsPage } from '../../../src/pages/rooms.js';
 import { compileSearch, highlight } from '../../../src/pages/search.js';
 import { csrfToken, settingsPage } from '../../../src/pages/settings.js';
@@ -52,7 +52,9 @@ describe('pages', () => {
   const logs: string[] = [];
 
   async function get(handler: PageHandler, query = '', env: Record<string, string> = {}): Promise<Parsed> {
-    return parse(await respond(handler, { env: { REQUEST_METHOD: 'GET', QUERY_STRING: query, REMOTE_ADDR: '127.0.0.1', ...env }, config: cfg, log: (l) => logs.push(l) }));
+    return parse(
+      await respond(handler, { env: { REQUEST_METHOD: 'GET', QUERY_STRING: query, REMOTE_ADDR: '127.0.0.1', ...env }, config: cfg, log: (l) => logs.push(l) }),
+    );
   }
 
   async function post(handler: PageHandler, body: string, env: Record<string, string> = {}): Promise<Parsed> {
@@ -69,7 +71,7 @@ describe('pages', () => {
 
   function writeLog(file: string, lines: string[]): void {
     mkdirSync(join(root, 'rooms'), { recursive: true });
-    writeFileSync(join(root, 'rooms', file), lines.map((l) => l + '\n').join(''));
+    writeFileSync(join(root, 'rooms', file), lines.map((l) => `${l}\n`).join(''));
   }
 
   function present(room: string, name: string, color: string): void {
@@ -100,12 +102,23 @@ describe('pages', () => {
     it('yields complete lines newest first with their offsets, whatever the block size', () => {
       const content = 'alpha\nbé\n\ngamma-long-line\nunfinished';
       for (const block of [1, 2, 3, 5, 64, 65536]) {
-        assert.deepEqual(lines(content, block), [['gamma-long-line', 11], ['bé', 6], ['alpha', 0]], `block ${block}`);
+        assert.deepEqual(
+          lines(content, block),
+          [
+            ['gamma-long-line', 11],
+            ['bé', 6],
+            ['alpha', 0],
+          ],
+          `block ${block}`,
+        );
       }
     });
 
     it('stops at a cursor: only lines that end before it', () => {
-      assert.deepEqual(lines('a\nbb\nccc\n', 4, 5), [['bb', 2], ['a', 0]]);
+      assert.deepEqual(lines('a\nbb\nccc\n', 4, 5), [
+        ['bb', 2],
+        ['a', 0],
+      ]);
     });
   });
 
@@ -117,14 +130,15 @@ describe('pages', () => {
       assert.deepEqual(parseSegmentName('a.log-b.log'), { room: 'a.log-b', date: undefined, gz: false });
       assert.deepEqual(parseSegmentName('lobby.log.1'), { room: 'lobby', number: 1, gz: false });
       assert.deepEqual(parseSegmentName('lobby.log.12.gz'), { room: 'lobby', number: 12, gz: true });
-      for (const bad of ['.hidden.log', 'lobby.log.gz', 'lobby.txt', 'lobby.log-x', '..log', 'lobby.log.1234567']) assert.equal(parseSegmentName(bad), undefined, bad);
+      for (const bad of ['.hidden.log', 'lobby.log.gz', 'lobby.txt', 'lobby.log-x', '..log', 'lobby.log.1234567'])
+        assert.equal(parseSegmentName(bad), undefined, bad);
     });
 
     it('reads numbered segments (logrotate without dateext) after the dated ones, .1 newest', async () => {
       writeLog('lobby.log', [msg('a', 'now')]);
       writeLog('lobby.log-20261119', [msg('a', 'dated')]);
       writeLog('lobby.log.1', [msg('a', 'one')]);
-      writeFileSync(join(root, 'rooms', 'lobby.log.2.gz'), gzipSync(msg('a', 'two') + '\n'));
+      writeFileSync(join(root, 'rooms', 'lobby.log.2.gz'), gzipSync(`${msg('a', 'two')}\n`));
       writeLog('lobby.log.10', [msg('a', 'ten')]);
       const segments = listSegments(d(), 'lobby');
       assert.deepEqual(
@@ -148,7 +162,7 @@ describe('pages', () => {
       writeLog('lobby.log', [msg('a', 'now')]);
       writeLog('lobby.log-20261118', [msg('a', 'old')]);
       writeLog('lobby.log-20261119', [msg('a', 'older')]);
-      writeFileSync(join(root, 'rooms', 'lobby.log-20261117.gz'), gzipSync(msg('a', 'oldest') + '\n'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261117.gz'), gzipSync(`${msg('a', 'oldest')}\n`));
       writeLog('lobby2.log', [msg('b', 'elsewhere')]);
       assert.deepEqual(
         listSegments(d(), 'lobby').map((s) => s.file),
@@ -165,7 +179,7 @@ describe('pages', () => {
       const current = make(9, 'cur');
       all.push(...gz, ...rotated, ...current);
       mkdirSync(join(root, 'rooms'));
-      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(gz.join('\n') + '\n'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(`${gz.join('\n')}\n`));
       writeLog('lobby.log-20261119', rotated);
       writeLog('lobby.log-20261120', []); // empty: skipped
       writeLog('lobby.log', current);
@@ -246,12 +260,18 @@ describe('pages', () => {
 
   describe('http', () => {
     it('refuses a long query before parsing it, and a non-form POST', () => {
-      assert.throws(() => requestFromCgi({ QUERY_STRING: 'q=' + 'x'.repeat(MAX_QUERY_BYTES) }, () => Buffer.alloc(0)), (e: HttpError) => e.status === 414);
+      assert.throws(
+        () => requestFromCgi({ QUERY_STRING: `q=${'x'.repeat(MAX_QUERY_BYTES)}` }, () => Buffer.alloc(0)),
+        (e: HttpError) => e.status === 414,
+      );
       assert.throws(
         () => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'application/json' }, () => Buffer.from('{}')),
         (e: HttpError) => e.status === 415,
       );
-      assert.throws(() => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '999999' }, () => Buffer.alloc(0)), (e: HttpError) => e.status === 413);
+      assert.throws(
+        () => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '999999' }, () => Buffer.alloc(0)),
+        (e: HttpError) => e.status === 413,
+      );
     });
 
     it('never emits a header with a line break', () => {
@@ -323,7 +343,7 @@ describe('pages', () => {
       writeLog('empty.log', []);
       writeLog('lobby.log', [msg('a', 'hello')]);
       writeLog('lobby.log-20261119', []);
-      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(msg('a', 'zipped') + '\n'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118.gz'), gzipSync(`${msg('a', 'zipped')}\n`));
       writeFileSync(join(root, 'rooms', 'lobby.log-20261117.gz'), gzipSync(''));
       const { utimesSync } = await import('node:fs');
       utimesSync(join(root, 'rooms', 'old.log'), 1000, 1000);
@@ -367,7 +387,10 @@ describe('pages', () => {
       assert.doesNotMatch(r.body, /one/);
       const older = /<a rel="prev" href="([^"]+)">Older<\/a>/.exec(r.body);
       assert.ok(older);
-      const q = older[1].replace(/&amp;/g, '&').replace(/&#x3D;/g, '=').replace(/^history\?/, '');
+      const q = older[1]
+        .replace(/&amp;/g, '&')
+        .replace(/&#x3D;/g, '=')
+        .replace(/^history\?/, '');
       const next = await get(historyPage, q);
       assert.equal(next.status, 200);
       assert.match(next.body, /one/);
@@ -382,7 +405,7 @@ describe('pages', () => {
         ['room=nosuchroom', 404],
         ['room=lobby&before=..%2Fx:1', 400],
         ['room=lobby&before=20200101:5', 404],
-        ['room=lobby&q=' + 'x'.repeat(201), 400],
+        [`room=lobby&q=${'x'.repeat(201)}`, 400],
       ] as const) {
         const r = await get(historyPage, query);
         assert.equal(r.status, status, query);

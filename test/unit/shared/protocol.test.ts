@@ -22,7 +22,10 @@ describe('wire protocol', () => {
   ];
   for (const [line, code] of bad) {
     it(`answers ${line} with ${code}`, () => {
-      assert.throws(() => parseClientLine(line), (e: unknown) => e instanceof ProtocolError && e.code === code);
+      assert.throws(
+        () => parseClientLine(line),
+        (e: unknown) => e instanceof ProtocolError && e.code === code,
+      );
     });
   }
   it('makes unique, time-ordered event ids', () => {
@@ -42,11 +45,15 @@ describe('line reader', () => {
   it('splits chunks into lines and drops a line past the cap, once', () => {
     const lines: string[] = [];
     let tooLong = 0;
-    const r = new LineReader(10, (l) => lines.push(l), () => tooLong++);
+    const r = new LineReader(
+      10,
+      (l) => lines.push(l),
+      () => tooLong++,
+    );
     r.push(Buffer.from('ab'));
     r.push(Buffer.from('c\nde'));
-    r.push(Buffer.from('f\n' + 'x'.repeat(30)));
-    r.push(Buffer.from('y'.repeat(30) + '\nok\n'));
+    r.push(Buffer.from(`f\n${'x'.repeat(30)}`));
+    r.push(Buffer.from(`${'y'.repeat(30)}\nok\n`));
     r.push(Buffer.from('tail'));
     r.end();
     assert.deepEqual(lines, ['abc', 'def', 'ok', 'tail']);

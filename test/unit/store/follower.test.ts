@@ -40,7 +40,10 @@ for (const poll of [false, true]) {
       }
       await until(() => got.length >= 20);
       await sleep(150);
-      assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => `line-${i}`));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 20 }, (_, i) => `line-${i}`),
+      );
     });
 
     it('holds a partial line until its newline arrives', async () => {

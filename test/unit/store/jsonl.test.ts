@@ -55,7 +55,7 @@ describe('JSON Lines files', () => {
   it('reads the last lines backwards across block boundaries, skipping a partial last line', () => {
     const path = join(dir, 'b.log');
     const all = Array.from({ length: 500 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 97)}"}`);
-    writeFileSync(path, all.join('\n') + '\n{"partial":');
+    writeFileSync(path, `${all.join('\n')}\n{"partial":`);
     const fd = openSync(path, 'r');
     try {
       for (const block of [16, 100, 4096, 65536]) {

@@ -2,7 +2,22 @@ import { strict as assert } from 'node:assert';
 import { roomFromPath, validateRoom, validateSessionId, validateUserName } from '../../../src/store/names.js';
 
 describe('names that become paths', () => {
-  const hostile = ['', '.', '..', '../etc', 'a/b', 'a\\b', '.hidden', 'nul\u0000byte', 'tab\there', 'bell\u0007', 'x'.repeat(65), 'c1\u0085', ' lead', 'trail '];
+  const hostile = [
+    '',
+    '.',
+    '..',
+    '../etc',
+    'a/b',
+    'a\\b',
+    '.hidden',
+    'nul\u0000byte',
+    'tab\there',
+    'bell\u0007',
+    'x'.repeat(65),
+    'c1\u0085',
+    ' lead',
+    'trail ',
+  ];
   for (const name of hostile) {
     it(`refuses the room name ${JSON.stringify(name)}`, () => assert.throws(() => validateRoom(name)));
   }
@@ -26,6 +41,6 @@ describe('names that become paths', () => {
   it('accepts only 43-character base64url session ids', () => {
     const good = 'A'.repeat(43);
     assert.equal(validateSessionId(good), good);
-    for (const bad of ['A'.repeat(42), '../' + 'A'.repeat(40), 'A'.repeat(42) + '/', 'A'.repeat(42) + '=']) assert.throws(() => validateSessionId(bad));
+    for (const bad of ['A'.repeat(42), `../${'A'.repeat(40)}`, `${'A'.repeat(42)}/`, `${'A'.repeat(42)}=`]) assert.throws(() => validateSessionId(bad));
   });
 });

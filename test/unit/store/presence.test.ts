@@ -41,13 +41,19 @@ describe('presence', () => {
     const names = await Promise.all(Array.from({ length: 20 }, () => join1(root, 'bob', join(root, 'release'))));
     assert.equal(new Set(names).size, 20);
     assert.deepEqual([...names].sort(), ['bob', ...Array.from({ length: 19 }, (_, i) => `bob${i + 1}`)].sort());
-    assert.deepEqual(readdirSync(join(root, 'users', 'lobby')).filter((n) => !n.startsWith('.')), [], 'all vacated');
+    assert.deepEqual(
+      readdirSync(join(root, 'users', 'lobby')).filter((n) => !n.startsWith('.')),
+      [],
+      'all vacated',
+    );
   });
 
-  it("a chatter who left and then exits does not remove the lock of the next one with that name", async function () {
+  it('a chatter who left and then exits does not remove the lock of the next one with that name', async function () {
     this.timeout(30000);
     const release = join(root, 'release');
-    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, 'leave-then-linger', root, 'lobby', 'bob', release], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, 'leave-then-linger', root, 'lobby', 'bob', release], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve) => p.stdout.on('data', (d) => String(d).includes('left') && resolve()));
     const next = await Presence.join(dataDir(root), 'lobby', 'bob', '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
     assert.equal(next.name, 'bob');
@@ -64,7 +70,7 @@ describe('presence', () => {
     const a = await Presence.join(d, 'lobby', long, '#000000', opts);
     const b = await Presence.join(d, 'lobby', long, '#000000', opts);
     assert.equal(a.name, long);
-    assert.equal(b.name, 'x'.repeat(31) + '1');
+    assert.equal(b.name, `${'x'.repeat(31)}1`);
     await a.vacate();
     await b.vacate();
   });
@@ -107,7 +113,10 @@ describe('presence', () => {
     const d = dataDir(root);
     mkdirSync(join(root, 'users', 'lobby', 'newcomer'), { recursive: true });
     assert.equal(await reapRoom(d, 'lobby', 5000, async () => undefined, true), 0);
-    assert.deepEqual(listPresent(d, 'lobby').map((u) => u.name), ['newcomer']);
+    assert.deepEqual(
+      listPresent(d, 'lobby').map((u) => u.name),
+      ['newcomer'],
+    );
   });
 
   it('a live holder notices when an admin removes its directory', async () => {
