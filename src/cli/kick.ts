@@ -7,11 +7,11 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir, presenceDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
+import { dataDir, presenceDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
 import { deliver, isPresent } from '../store/inbox.js';
 import { readInfo, reapIfDead } from '../store/presence.js';
-import { parseEventLine, ProtocolError, type UserSummary } from '../shared/protocol.js';
-import { appendEvent, logSize, recentLines } from '../store/roomlog.js';
+import { ProtocolError, type UserSummary } from '../shared/protocol.js';
+import { appendEvent, leaveLoggedSince } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { roomArg, UsageError, userArg } from './roomarg.js';
 
@@ -20,14 +20,6 @@ interface KickArgs extends CommonArgs {
   name: string;
   reason?: string;
   wait: number;
-}
-
-function leaveLoggedSince(d: DataDir, room: string, name: string, since: string): boolean {
-  const path = roomLogPath(d, room);
-  return recentLines(path, 200, logSize(path)).some((l) => {
-    const e = parseEventLine(l);
-    return e?.type === 'leave' && e.from === name && e.t >= since;
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +59,7 @@ export const kick: CommandModule<object, KickArgs> = {
     // The handler vacates, then logs: done when its leave is in the log.
     const until = Date.now() + args.wait * 1000;
     while (Date.now() < until) {
-      if (!isPresent(d, room, name) && leaveLoggedSince(d, room, name, since)) {
+      if (!isPresent(d, room, name) && leaveLoggedSince(roomLogPath(d, room), name, since)) {
         process.stdout.write(`kicked ${name} from ${room}\n`);
         return;
       }

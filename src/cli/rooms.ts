@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { dataDir } from '../store/datadir.js';
 import { listPresent } from '../store/presence.js';
 import { roomsWithLogs } from '../store/roomlog.js';
-import { logSegments } from '../store/segments.js';
+import { listSegments } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { formatTable, humanSize } from './output.js';
 
@@ -34,13 +34,13 @@ export function roomSummaries(cfg: Config): RoomSummary[] {
     /* no users/ yet */
   }
   return [...names].sort().map((room) => {
-    const segments = logSegments(d, room);
-    const rotated = segments.filter((s) => !s.current);
+    const segments = listSegments(d, room);
+    const rotated = segments.filter((s) => s.rotated);
     return {
       room,
       description: cfg.rooms[room] ?? '',
       users: listPresent(d, room).map((u) => u.name),
-      logBytes: segments.find((s) => s.current)?.size ?? 0,
+      logBytes: segments.find((s) => !s.rotated)?.size ?? 0,
       rotatedBytes: rotated.reduce((n, s) => n + s.size, 0),
       rotatedSegments: rotated.length,
     };
