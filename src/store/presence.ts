@@ -88,6 +88,11 @@ export function listPresent(d: DataDir, room: string): UserSummary[] {
   return users;
 }
 
+/** users/<room>/ exists: somebody has been in the room (it stays when they leave). */
+export function hasPresenceDir(d: DataDir, room: string): boolean {
+  return existsSync(roomUsersDir(d, room));
+}
+
 /** Every room with somebody in it, and who is there; rooms in no particular order. */
 export function presenceByRoom(d: DataDir): Map<string, UserSummary[]> {
   const byRoom = new Map<string, UserSummary[]>();
