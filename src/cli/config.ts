@@ -23,9 +23,9 @@ export const config: CommandModule<object, ConfigArgs> = {
     const rows: { setting: string; value: unknown; source: string }[] = [];
     for (const s of SETTINGS) {
       const setting = `${s.section}.${s.key}`;
-      const source = cfg.sources[setting];
+      const source = cfg.sources[setting] ?? 'default';
       if (args.changed && source === 'default') continue;
-      rows.push({ setting, value: values[s.section][s.key], source });
+      rows.push({ setting, value: values[s.section]?.[s.key], source });
     }
     if (args.json) {
       for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -26,6 +26,8 @@ interface ConnectArgs extends CommonArgs {
 const PING_MS = 25000;
 /** After the last typed line, time for the answers to it (an error, the echo) to arrive. */
 const LINGER_MS = 300;
+/** Piped input ended before the server said anything: how long to wait for its first word. */
+const FIRST_WORD_MS = 5000;
 
 /** A ws:// URL for a room on this server, or the URL given (http(s) taken as ws(s)). */
 export function connectUrl(cfg: Config, target: string): string {
@@ -95,12 +97,24 @@ export const connect: CommandModule<object, ConnectArgs> = {
     let quitting = false;
     const code = await new Promise<number>((resolve) => {
       let opened = false;
+      // The socket opens before websocketd has started the handler: until its first
+      // message, nobody has read our lines yet.
+      let heard = false;
+      let onHeard: (() => void) | undefined;
       const ping = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send('{"type":"ping"}'), PING_MS);
       const quit = () => {
         if (quitting) return;
         quitting = true;
         // Let the last lines reach the server and its answers come back, then hang up.
-        setTimeout(() => ws.close(1000), LINGER_MS);
+        let hungUp = false;
+        const hangUp = () => {
+          if (hungUp) return;
+          hungUp = true;
+          setTimeout(() => ws.close(1000), LINGER_MS);
+        };
+        if (heard) return hangUp();
+        onHeard = hangUp;
+        setTimeout(hangUp, FIRST_WORD_MS).unref();
       };
       ws.on('open', () => {
         opened = true;
@@ -115,6 +129,10 @@ export const connect: CommandModule<object, ConnectArgs> = {
         rl.on('close', quit);
       });
       ws.on('message', (data) => {
+        if (!heard) {
+          heard = true;
+          onHeard?.();
+        }
         const line = renderFrame(data.toString());
         if (line !== undefined) print(line);
       });

@@ -4,7 +4,7 @@
 
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dataDir } from '../store/datadir.js';
-import { logSegments, segmentLines } from '../store/segments.js';
+import { listSegments, segmentLines } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
 import { renderLine } from './tail.js';
@@ -26,7 +26,7 @@ export const history: CommandModule<object, HistoryArgs> = {
     const { cfg } = configFrom(args);
     const d = dataDir(cfg.dataDir);
     const room = roomArg(args.room);
-    const segments = logSegments(d, room);
+    const segments = listSegments(d, room).reverse();
     if (segments.length === 0) requireRoom(cfg, d, room);
     exitQuietlyOnClosedStdout();
     let damaged = 0;

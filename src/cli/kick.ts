@@ -4,14 +4,12 @@
 // `leave` (kicked). A handler that does not answer in time is removed by force; if
 // it wakes up later it finds the leave already logged and does not log another.
 
-import { renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir, presenceDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
+import { dataDir, roomLogPath } from '../store/datadir.js';
 import { deliver, isPresent } from '../store/inbox.js';
-import { readInfo, reapIfDead } from '../store/presence.js';
-import { parseEventLine, ProtocolError, type UserSummary } from '../shared/protocol.js';
-import { appendEvent, logSize, recentLines } from '../store/roomlog.js';
+import { readInfo, reapIfDead, removePresence } from '../store/presence.js';
+import { ProtocolError, type UserSummary } from '../shared/protocol.js';
+import { appendEvent, leaveLoggedSince } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { roomArg, UsageError, userArg } from './roomarg.js';
 
@@ -20,14 +18,6 @@ interface KickArgs extends CommonArgs {
   name: string;
   reason?: string;
   wait: number;
-}
-
-function leaveLoggedSince(d: DataDir, room: string, name: string, since: string): boolean {
-  const path = roomLogPath(d, room);
-  return recentLines(path, 200, logSize(path)).some((l) => {
-    const e = parseEventLine(l);
-    return e?.type === 'leave' && e.from === name && e.t >= since;
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,7 +57,7 @@ export const kick: CommandModule<object, KickArgs> = {
     // The handler vacates, then logs: done when its leave is in the log.
     const until = Date.now() + args.wait * 1000;
     while (Date.now() < until) {
-      if (!isPresent(d, room, name) && leaveLoggedSince(d, room, name, since)) {
+      if (!isPresent(d, room, name) && leaveLoggedSince(roomLogPath(d, room), name, since)) {
         process.stdout.write(`kicked ${name} from ${room}\n`);
         return;
       }
@@ -77,17 +67,9 @@ export const kick: CommandModule<object, KickArgs> = {
       process.stdout.write(`kicked ${name} from ${room} (its leave is not in the log yet)\n`);
       return;
     }
-    const tomb = join(roomUsersDir(d, room), `.reaped-${name}-${process.pid}-${Date.now().toString(36)}`);
-    try {
-      renameSync(presenceDir(d, room, name), tomb);
-    } catch {
+    if (!(await removePresence(d, room, name, () => logLeave({ name, color })))) {
       process.stdout.write(`kicked ${name} from ${room}\n`); // it left just now
       return;
-    }
-    try {
-      await logLeave({ name, color });
-    } finally {
-      rmSync(tomb, { recursive: true, force: true });
     }
     process.stdout.write(`${name}'s handler did not answer in ${args.wait} s: presence removed\n`);
   },

@@ -3,8 +3,9 @@
 
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
-import { type DataDir, roomLogPath, roomUsersDir } from '../store/datadir.js';
+import { type DataDir, roomLogPath } from '../store/datadir.js';
 import { NameError, validateRoom, validateUserName } from '../store/names.js';
+import { hasPresenceDir } from '../store/presence.js';
 
 /** The command line itself is wrong: exit status 2, as for a yargs usage error. */
 export class UsageError extends Error {}
@@ -29,7 +30,7 @@ export function userArg(raw: string): string {
 
 /** A room exists if it has a log, a description in the config, or people in users/. */
 export function isKnownRoom(cfg: Config, d: DataDir, room: string): boolean {
-  return existsSync(roomLogPath(d, room)) || Object.hasOwn(cfg.rooms, room) || existsSync(roomUsersDir(d, room));
+  return existsSync(roomLogPath(d, room)) || Object.hasOwn(cfg.rooms, room) || hasPresenceDir(d, room);
 }
 
 export function requireRoom(cfg: Config, d: DataDir, room: string): void {

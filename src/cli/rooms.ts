@@ -1,12 +1,11 @@
 // `tailroom rooms`: what `ls rooms/ users/*/` would tell, in one table.
 
-import { readdirSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Config } from '../config.js';
 import { dataDir } from '../store/datadir.js';
-import { listPresent } from '../store/presence.js';
+import { presenceByRoom } from '../store/presence.js';
 import { roomsWithLogs } from '../store/roomlog.js';
-import { logSegments } from '../store/segments.js';
+import { listSegments } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { formatTable, humanSize } from './output.js';
 
@@ -27,20 +26,16 @@ export interface RoomSummary {
 
 export function roomSummaries(cfg: Config): RoomSummary[] {
   const d = dataDir(cfg.dataDir);
-  const names = new Set<string>([...roomsWithLogs(d), ...Object.keys(cfg.rooms)]);
-  try {
-    for (const r of readdirSync(d.users)) if (!r.startsWith('.') && listPresent(d, r).length > 0) names.add(r);
-  } catch {
-    /* no users/ yet */
-  }
+  const present = presenceByRoom(d);
+  const names = new Set<string>([...roomsWithLogs(d), ...Object.keys(cfg.rooms), ...present.keys()]);
   return [...names].sort().map((room) => {
-    const segments = logSegments(d, room);
-    const rotated = segments.filter((s) => !s.current);
+    const segments = listSegments(d, room);
+    const rotated = segments.filter((s) => s.rotated);
     return {
       room,
       description: cfg.rooms[room] ?? '',
-      users: listPresent(d, room).map((u) => u.name),
-      logBytes: segments.find((s) => s.current)?.size ?? 0,
+      users: (present.get(room) ?? []).map((u) => u.name),
+      logBytes: segments.find((s) => !s.rotated)?.size ?? 0,
       rotatedBytes: rotated.reduce((n, s) => n + s.size, 0),
       rotatedSegments: rotated.length,
     };

@@ -1,13 +1,12 @@
 // `tailroom start`: websocketd (chat, pages, static files) on one port, data in files.
 
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { checkoutRoot } from '../config.js';
-import { dataDir } from '../store/datadir.js';
+import { type DataDir, dataDir } from '../store/datadir.js';
 import { appendEvent } from '../store/roomlog.js';
-import { reapRoom } from '../store/presence.js';
-import { readdirSync } from 'node:fs';
+import { reapAll } from '../store/presence.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { serverUrl, spawnWebsocketd, waitForPort, websocketdPlan } from '../launch/websocketd.js';
 import { ensureTls } from '../launch/tls.js';
@@ -26,24 +25,10 @@ interface StartArgs extends CommonArgs {
 }
 
 /** Presence left by processes that are gone (a crash, kill -9, a reboot): one leave each. */
-export async function clearStalePresence(d: ReturnType<typeof dataDir>, staleMs: number): Promise<number> {
-  let n = 0;
-  let rooms: string[] = [];
-  try {
-    rooms = readdirSync(d.users).filter((r) => !r.startsWith('.'));
-  } catch {
-    return 0;
-  }
-  for (const room of rooms) {
-    n += await reapRoom(
-      d,
-      room,
-      staleMs,
-      (u) => appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'lost' }).then(() => undefined),
-      true,
-    );
-  }
-  return n;
+export function clearStalePresence(d: DataDir, staleMs: number): Promise<number> {
+  return reapAll(d, staleMs, async (room, u) => {
+    await appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'lost' });
+  });
 }
 
 export const start: CommandModule<object, StartArgs> = {
@@ -83,21 +68,22 @@ export const start: CommandModule<object, StartArgs> = {
     const plan = websocketdPlan(cfg, root, overrides);
     const ws = spawnWebsocketd(plan);
     let stopping = false;
-    const stop = (sig: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
+    // websocketd runs detached: its process group holds it and every handler it spawned.
+    const signalGroup = (sig: NodeJS.Signals) => {
+      if (ws.pid === undefined) return; // it never started: the 'error' handler reports that
       try {
-        process.kill(-ws.pid!, sig === 'SIGINT' ? 'SIGTERM' : sig);
+        process.kill(-ws.pid, sig);
       } catch {
         /* already gone */
       }
+    };
+    const stop = (sig: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      signalGroup(sig === 'SIGINT' ? 'SIGTERM' : sig);
       // Handlers log their leave on SIGTERM; anything still there after 3 s is killed.
       setTimeout(() => {
-        try {
-          process.kill(-ws.pid!, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
+        signalGroup('SIGKILL');
         process.exit(0);
       }, 3000).unref();
     };

@@ -26,7 +26,7 @@ export const stun: CommandModule<object, StunArgs> = {
       .option('stop-on-eof', { type: 'boolean', describe: 'also stop when stdin closes (how `tailroom start` ties it to itself)' }) as Argv<StunArgs>,
   handler: async (args: ArgumentsCamelCase<StunArgs>) => {
     const { cfg } = configFrom(args, { 'stun.host': args.host, 'stun.secondary_host': args['secondary-host'], 'stun.port': args.port });
-    let plan;
+    let plan: ReturnType<typeof stunPlan>;
     try {
       plan = stunPlan(cfg.stun);
     } catch (e) {

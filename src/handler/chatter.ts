@@ -29,7 +29,7 @@ import {
   ProtocolError,
 } from '../shared/protocol.js';
 import { TokenBucket } from './ratelimit.js';
-import { type NewRoomEvent, appendEvent, linesSince, logSize, recentLines } from '../store/roomlog.js';
+import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { identify } from '../identity.js';
 import { audit } from './audit.js';
 import { warn } from '../warn.js';
@@ -448,10 +448,7 @@ export class Chatter {
     this.leaving = true;
     const name = this.presence.name;
     this.presence.abandon();
-    const alreadyLogged = recentLines(this.logPath, 200, logSize(this.logPath)).some((l) => {
-      const e = parseEventLine(l);
-      return e?.type === 'leave' && e.from === name && e.t >= this.joinedAt;
-    });
+    const alreadyLogged = leaveLoggedSince(this.logPath, name, this.joinedAt);
     this.sendError('forbidden', 'you were removed from the room');
     audit(this.cfg, this.req.cgi, this.room, name, 'removed');
     const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: this.presence.color, reason: 'kicked' });

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
 import { NameError, isValid, validateRoom } from '../store/names.js';
-import { listPresent } from '../store/presence.js';
+import { presenceByRoom } from '../store/presence.js';
 import type { UserSummary } from '../shared/protocol.js';
 import { ago, dateTime, plural } from '../shared/format.js';
 import { type PageHandler, HttpError, allowMethods, param, redirect } from './http.js';
@@ -55,8 +55,9 @@ export function listRooms(d: DataDir, configured: Record<string, string>): RoomI
     const st = statSync(`${d.rooms}/${name}.log`, { throwIfNoEntry: false });
     if (st) get(name).mtimeMs = st.mtimeMs; // else removed since readdir: not a room any more
   }
-  for (const name of validNames(readdirOrEmpty(d.users))) {
-    const users = listPresent(d, name).map((u) => ({ name: u.name, color: safeColor(u.color, u.name) }));
+  const present = presenceByRoom(d);
+  for (const name of validNames(present.keys())) {
+    const users = (present.get(name) ?? []).map((u) => ({ name: u.name, color: safeColor(u.color, u.name) }));
     if (users.length) get(name).users = users;
   }
   const order = Object.keys(configured);

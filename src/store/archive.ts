@@ -1,122 +1,14 @@
-// A room's archive: the current log and the segments logrotate left beside it
-// (`lobby.log-20261120`, `lobby.log-20261119.gz`, or numbered without dateext:
-// `lobby.log.1`, `lobby.log.2.gz`), read newest first. Plain files are read
-// backwards from a byte offset, so the newest page of a 1 GB log costs one or two block
-// reads; gzip cannot be read backwards, so a .gz segment is streamed once per page with
-// only the last page's worth of lines kept.
+// Reading a room's archive (segments.ts lists it) by pages, newest first. Plain files are
+// read backwards from a byte offset, so the newest page of a 1 GB log costs one or two
+// block reads; gzip cannot be read backwards, so a .gz segment is streamed once per page
+// with only the last page's worth of lines kept.
 
-import { closeSync, createReadStream, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import type { DataDir } from './datadir.js';
-import { parseSegmentName } from './segments.js';
-import { type RoomEvent, parseEventLine, ROOM_EVENT_TYPES } from '../shared/protocol.js';
-
-export interface Segment {
-  room: string;
-  file: string;
-  path: string;
-  /** Names the segment in a cursor: `log` for the current file, else `20261120`, `20261120.gz`, `n1`, `n2.gz`. */
-  key: string;
-  rotated: boolean;
-  /** For a numbered segment (`.log.3`): 3, the higher the older. */
-  number?: number;
-  gz: boolean;
-  /** Bytes on disk. */
-  size: number;
-  /** For .gz: the uncompressed size from the gzip trailer (mod 4 GiB); else = size. */
-  contentSize: number;
-  mtimeMs: number;
-}
-
-/** ISIZE, the last 4 bytes of a gzip file: uncompressed length mod 2^32. */
-function gzipContentSize(path: string, size: number): number {
-  if (size < 18) return 0;
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(4);
-    readSync(fd, b, 0, 4, size - 4);
-    return b.readUInt32LE(0);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function segmentOf(d: DataDir, file: string): Segment | undefined {
-  const parsed = parseSegmentName(file);
-  if (!parsed) return undefined;
-  const path = join(d.rooms, file);
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return undefined; // rotated away between readdir and stat
-  }
-  if (!st.isFile()) return undefined;
-  const gz = parsed.gz ? '.gz' : '';
-  const key = parsed.date ? parsed.date + gz : parsed.number !== undefined ? `n${parsed.number}${gz}` : 'log';
-  let contentSize = st.size;
-  if (parsed.gz) {
-    try {
-      contentSize = gzipContentSize(path, st.size);
-    } catch {
-      contentSize = 0;
-    }
-  }
-  const rotated = parsed.date !== undefined || parsed.number !== undefined;
-  return { room: parsed.room, file, path, key, rotated, number: parsed.number, gz: parsed.gz, size: st.size, contentSize, mtimeMs: st.mtimeMs };
-}
-
-/**
- * Current log first, then rotated segments newest first: dateext names sort by date;
- * numbered ones (`.1` newest) come after them, from a configuration without dateext
- * that is assumed older (as `tailroom history` reads them: src/segments.ts).
- */
-function newestFirst(a: Segment, b: Segment): number {
-  if (a.rotated !== b.rotated) return a.rotated ? 1 : -1;
-  const an = a.number !== undefined;
-  if (an !== (b.number !== undefined)) return an ? 1 : -1;
-  if (an && a.number !== b.number) return a.number! - b.number!;
-  return a.key < b.key ? 1 : a.key > b.key ? -1 : b.mtimeMs - a.mtimeMs;
-}
-
-function listFiles(d: DataDir): string[] {
-  try {
-    return readdirSync(d.rooms);
-  } catch {
-    return [];
-  }
-}
-
-/** Every room's segments, empty ones included; rooms in no particular order. */
-export function listArchive(d: DataDir): Map<string, Segment[]> {
-  const byRoom = new Map<string, Segment[]>();
-  for (const file of listFiles(d)) {
-    const s = segmentOf(d, file);
-    if (!s) continue;
-    const list = byRoom.get(s.room) ?? [];
-    list.push(s);
-    byRoom.set(s.room, list);
-  }
-  for (const list of byRoom.values()) list.sort(newestFirst);
-  return byRoom;
-}
-
-/** One room's segments, newest first. `room` must already be validated. */
-export function listSegments(d: DataDir, room: string): Segment[] {
-  const prefix = `${room}.log`;
-  const out: Segment[] = [];
-  for (const file of listFiles(d)) {
-    if (!file.startsWith(prefix)) continue;
-    const s = segmentOf(d, file);
-    if (s && s.room === room) out.push(s);
-  }
-  return out.sort(newestFirst);
-}
-
-export function isEmptySegment(s: Segment): boolean {
-  return s.contentSize === 0;
-}
+import { linesBackward } from './backward.js';
+import { MAX_LINE_BYTES } from './jsonl.js';
+import { isEmptySegment, type Segment } from './segments.js';
+import { parseEventLine, ROOM_EVENT_TYPES, type RoomEvent } from '../shared/protocol.js';
 
 // ---- cursors ------------------------------------------------------------------------
 
@@ -136,8 +28,9 @@ export function formatCursor(c: Cursor): string {
 /** undefined when malformed; the key is only ever looked up among listed segments. */
 export function parseCursor(s: string): Cursor | undefined {
   const m = CURSOR.exec(s);
-  if (!m) return undefined;
-  return { key: m[1], offset: m[2] === undefined ? undefined : Number(m[2]) };
+  const key = m?.[1];
+  if (key === undefined) return undefined;
+  return { key, offset: m?.[2] === undefined ? undefined : Number(m[2]) };
 }
 
 // ---- reading ------------------------------------------------------------------------
@@ -146,53 +39,6 @@ export function parseCursor(s: string): Cursor | undefined {
 export interface Located {
   event: RoomEvent;
   start: number;
-}
-
-/** Lines longer than this are not events (max_message_bytes is far below): skipped unread. */
-const MAX_LINE_BYTES = 1024 * 1024;
-
-/**
- * Complete lines that end at or before byte `end`, newest first, each with its start
- * offset. Bytes after the last newline before `end` are a line still being written.
- */
-export function* linesBackward(fd: number, end: number, blockSize = 64 * 1024): Generator<[string, number]> {
-  let pos = end;
-  let carry: Buffer = Buffer.alloc(0);
-  let found = false; // seen the newline that ends the newest complete line
-  let skipping = false; // inside an overlong line
-  while (pos > 0) {
-    const size = Math.min(blockSize, pos);
-    pos -= size;
-    const block = Buffer.allocUnsafe(size);
-    const n = readSync(fd, block, 0, size, pos);
-    if (n < size) return; // truncated under us (copytruncate): this read is over
-    const buf = carry.length ? Buffer.concat([block, carry]) : block;
-    let lineEnd = buf.length;
-    if (!found) {
-      const nl = buf.lastIndexOf(10);
-      if (nl === -1) {
-        carry = buf.length > MAX_LINE_BYTES ? Buffer.alloc(0) : buf;
-        continue;
-      }
-      found = true;
-      lineEnd = nl;
-    }
-    for (;;) {
-      const nl = lineEnd > 0 ? buf.lastIndexOf(10, lineEnd - 1) : -1;
-      if (nl === -1 && pos > 0) {
-        carry = buf.subarray(0, lineEnd);
-        if (carry.length > MAX_LINE_BYTES) {
-          carry = Buffer.alloc(0);
-          skipping = true;
-        }
-        break;
-      }
-      if (skipping) skipping = false;
-      else if (lineEnd > nl + 1) yield [buf.toString('utf8', nl + 1, lineEnd), pos + nl + 1];
-      if (nl === -1) return;
-      lineEnd = nl;
-    }
-  }
 }
 
 export interface Filter {
@@ -292,7 +138,7 @@ async function readGzipBackward(s: Segment, end: number | undefined, need: numbe
   } finally {
     stream.destroy();
   }
-  const stoppedAt = dropped && kept.length ? kept[0].start : undefined;
+  const stoppedAt = dropped ? kept[0]?.start : undefined;
   return { found: kept, stoppedAt, scanned: end ?? pos };
 }
 
@@ -323,10 +169,11 @@ export interface HistoryPage {
 export async function readPage(segments: Segment[], q: PageQuery): Promise<HistoryPage> {
   let i = 0;
   let end: number | undefined;
-  if (q.before) {
-    i = segments.findIndex((s) => s.key === q.before!.key);
+  const before = q.before;
+  if (before) {
+    i = segments.findIndex((s) => s.key === before.key);
     if (i === -1) throw new RangeError('no such segment');
-    end = q.before.offset;
+    end = before.offset;
   }
   const f = q.filter ?? {};
   const chunks: Located[][] = [];
@@ -335,7 +182,7 @@ export async function readPage(segments: Segment[], q: PageQuery): Promise<Histo
   const unreadable: string[] = [];
   for (; i < segments.length; i++, end = undefined) {
     const s = segments[i];
-    if (isEmptySegment(s)) continue;
+    if (!s || isEmptySegment(s)) continue;
     let r: SegmentRead;
     try {
       r = s.gz ? await readGzipBackward(s, end, q.pageSize - count, f) : readPlainBackward(s, end, q.pageSize - count, f, q.budget - scanned);

@@ -1,4 +1,4 @@
-// The layout of the data directory (DESIGN.md section 2). Callers pass names that
+// The layout of the data directory (docs/design.md). Callers pass names that
 // already went through names.ts; join() here never sees a raw user string.
 
 import { join } from 'node:path';

@@ -1,17 +1,18 @@
-// Follow a growing file the way `tail -F` does (DESIGN.md section 2): keep (inode,
+// Follow a growing file the way `tail -F` does (docs/design.md): keep (inode,
 // offset); on every wake-up read to EOF; survive truncation (copytruncate) and rename
 // (create-mode rotation) without losing or repeating a line.
 //
 // Wake-ups come from inotify through Node's own fs.watch on the file itself: every room
 // event wakes every chatter of the room, so a wake must cost as little as possible.
 // chokidar stats the file on every event (half the cost of a wake, measured) and its
-// `change` event drops changes within 50 ms of each other (NOTES.md); we need neither
+// `change` event drops changes within 50 ms of each other; we need neither
 // its directory walking nor its globbing. It is still the watcher for polling
 // (network filesystems, or inotify refused), loaded only then. When polling, a re-check
 // shortly after each wake-up covers changes inside one interval; a slow safety timer
 // covers anything else.
 
-import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type Stats, statSync, watch } from 'node:fs';
+import { MAX_LINE_BYTES } from './jsonl.js';
 
 export interface FollowOptions {
   /** Byte offset to start at; default: the current end of the file. */
@@ -38,8 +39,6 @@ const SAFETY_MS = 5000;
 /** How often to look for a followed file that was renamed away, until it is back. */
 const MISSING_POLL_MS = 100;
 const READ_BLOCK = 64 * 1024;
-/** A line longer than this without a newline is garbage: drop it rather than grow memory. */
-const MAX_PARTIAL = 1024 * 1024;
 
 export class Follower {
   private fd: number | undefined;
@@ -75,15 +74,6 @@ export class Follower {
     this.safety = setInterval(() => this.drain(), SAFETY_MS);
     this.safety.unref();
     this.drain();
-  }
-
-  /** Current read position in the file being followed. */
-  get position(): { ino: number; offset: number } {
-    return { ino: this.ino, offset: this.offset };
-  }
-
-  get isPolling(): boolean {
-    return this.polling;
   }
 
   /** Reading a busy file in batches rather than per change (see rest()). */
@@ -197,14 +187,17 @@ export class Follower {
   drain(checkPath = true): void {
     if (this.closed) return;
     if (this.fd === undefined) {
-      if (!this.openCurrent(0)) return this.lookUntilBack();
+      if (!this.openCurrent(0)) {
+        this.lookUntilBack();
+        return;
+      }
       this.rewatch();
     }
     for (let guard = 0; guard < 4; guard++) {
       // While the file grows it is still the one at the path: writers open the path for
       // every line. Look for a rotation only when it stops growing, or when told to.
       if (this.readToEof() > 0 && !checkPath) return;
-      let st;
+      let st: Stats;
       try {
         st = statSync(this.path);
       } catch (e) {
@@ -266,7 +259,6 @@ export class Follower {
     void this.startWatcher().then(() => this.drain(true));
   }
 
-  /** Returns how many bytes were read. */
   /**
    * Returns how many bytes were read. One pread per wake-up in the usual case: every
    * chatter of a room runs this for every line, so checks ride along with the read.
@@ -326,6 +318,7 @@ export class Follower {
     }
     data = data.subarray(from);
     this.atLineEnd = data.length === 0;
-    this.partial = data.length > MAX_PARTIAL ? Buffer.alloc(0) : Buffer.from(data);
+    // A partial line this long is garbage: drop it rather than grow memory.
+    this.partial = data.length > MAX_LINE_BYTES ? Buffer.alloc(0) : Buffer.from(data);
   }
 }

@@ -1,17 +1,23 @@
-// JSON Lines files shared by many writer processes: appends that never tear, and
-// reading from the end so a 1 GB log costs what its last page costs.
+// JSON Lines files shared by many writer processes: appends that never tear, whole-file
+// JSON replaced atomically. Reading from the end is backward.ts.
 
-import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { properLockfile } from './lockfile.js';
 
-/** Lines up to this size are appended with one O_APPEND write and no lock (see DESIGN.md §2). */
+/** Lines up to this size are appended with one O_APPEND write and no lock (see docs/design.md). */
 export const UNLOCKED_APPEND_MAX = 4096;
+
+/**
+ * No line we write is longer (max_message_bytes is far below): a longer one is garbage
+ * (a torn write, a file that is not ours), and readers skip it rather than hold it.
+ */
+export const MAX_LINE_BYTES = 1024 * 1024;
 
 export class StorageError extends Error {
   constructor(
     message: string,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
   }
@@ -32,7 +38,8 @@ function writeWhole(path: string, buf: Buffer, mkdir: boolean): void {
   } catch (e) {
     if (mkdir && (e as NodeJS.ErrnoException).code === 'ENOENT') {
       mkdirSync(dirname(path), { recursive: true });
-      return writeWhole(path, buf, false);
+      writeWhole(path, buf, false);
+      return;
     }
     throw e;
   }
@@ -104,53 +111,4 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
-}
-
-export interface BackwardChunk {
-  /** Complete lines, oldest first. */
-  lines: string[];
-  /** Byte offset where the first returned line starts: pass as `end` for the page before. */
-  start: number;
-}
-
-/**
- * Up to `count` complete lines that end at or before byte `end` (default: end of file),
- * reading backwards in blocks. Lines for which `keep` is false are skipped, not counted.
- */
-export function readLinesBackward(fd: number, count: number, end?: number, keep: (line: string) => boolean = () => true, blockSize = 64 * 1024): BackwardChunk {
-  let pos = end ?? fstatSync(fd).size;
-  let start = pos;
-  const lines: string[] = [];
-  let tail = Buffer.alloc(0);
-  let aligned = false; // true once we know where the last complete line ends
-  while (pos > 0 && lines.length < count) {
-    const size = Math.min(blockSize, pos);
-    pos -= size;
-    const block = Buffer.alloc(size);
-    readSync(fd, block, 0, size, pos);
-    const buf = tail.length ? Buffer.concat([block, tail]) : block;
-    let lineEnd = buf.length - 1; // index of the newline that ends the line being cut out
-    if (!aligned) {
-      // Bytes after the last newline are a line still being written: not ours yet.
-      lineEnd = buf.lastIndexOf(10);
-      if (lineEnd === -1) {
-        tail = buf;
-        continue;
-      }
-      aligned = true;
-      start = pos + lineEnd + 1;
-    }
-    for (;;) {
-      const prev = lineEnd > 0 ? buf.lastIndexOf(10, lineEnd - 1) : -1;
-      if (prev === -1 && pos > 0) break; // this line starts in an earlier block
-      const line = buf.subarray(prev + 1, lineEnd).toString('utf8');
-      start = pos + prev + 1;
-      if (line.length > 0 && keep(line)) lines.push(line);
-      lineEnd = prev;
-      if (prev === -1 || lines.length >= count) break;
-    }
-    tail = buf.subarray(0, lineEnd + 1);
-  }
-  lines.reverse();
-  return { lines, start };
 }

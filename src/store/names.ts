@@ -1,4 +1,4 @@
-// Every name that becomes part of a path passes through here first (DESIGN.md section 2).
+// Every name that becomes part of a path passes through here first (docs/design.md).
 
 export const MAX_ROOM_LENGTH = 64;
 export const MAX_USER_LENGTH = 32;
@@ -8,7 +8,7 @@ export class NameError extends Error {}
 // No separators, no control characters (C0, DEL, C1), no NUL, nothing that a shell
 // user would have to quote to `rm` (quotes, spaces at the ends) and no leading dot
 // (hidden files are ours: locks, tombstones).
-const FORBIDDEN = /[/\\\u0000-\u001f\u007f-\u009f"'`<>|:*?]/u;
+const FORBIDDEN = /[/\\\p{Cc}"'`<>|:*?]/u;
 
 function check(kind: string, raw: string, max: number): string {
   const name = raw.normalize('NFC');
@@ -51,7 +51,7 @@ export function isValid(validate: (s: string) => string, raw: string): boolean {
 
 /** The room is the last path segment, URL-decoded: `/lobby`, `/chat/lobby`. */
 export function roomFromPath(pathInfo: string): string {
-  const segment = pathInfo.split('?')[0].replace(/\/+$/, '').split('/').pop() ?? '';
+  const segment = (pathInfo.split('?', 1)[0] ?? '').replace(/\/+$/, '').split('/').pop() ?? '';
   let decoded: string;
   try {
     decoded = decodeURIComponent(segment);

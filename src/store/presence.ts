@@ -1,4 +1,5 @@
-// users/<room>/<name>/: who is in a room right now (DESIGN.md section 2).
+// users/<room>/<name>/: who is in a room right now (docs/design.md). The one module that
+// lists, creates and removes what is in users/.
 // A name is claimed by an exclusive mkdir (atomic, also on NFS), so two chatters can
 // never get the same one; the holder keeps a proper-lockfile lock on `info` fresh, and
 // a presence whose lock went stale (or whose process is gone) is reaped exactly once:
@@ -41,7 +42,8 @@ function numbered(base: string, n: number): string {
 let host = '';
 /** This machine's name, asked once: a join may check hundreds of presences. */
 function thisHost(): string {
-  return (host ||= hostname());
+  if (!host) host = hostname();
+  return host;
 }
 
 function pidAlive(pid: number): boolean {
@@ -86,12 +88,50 @@ export function listPresent(d: DataDir, room: string): UserSummary[] {
   return users;
 }
 
-export function roomsWithPresence(d: DataDir): string[] {
+/** users/<room>/ exists: somebody has been in the room (it stays when they leave). */
+export function hasPresenceDir(d: DataDir, room: string): boolean {
+  return existsSync(roomUsersDir(d, room));
+}
+
+/** Every room with somebody in it, and who is there; rooms in no particular order. */
+export function presenceByRoom(d: DataDir): Map<string, UserSummary[]> {
+  const byRoom = new Map<string, UserSummary[]>();
+  let rooms: string[];
   try {
-    return readdirSync(d.users).filter((r) => !r.startsWith('.') && listPresent(d, r).length > 0);
+    rooms = readdirSync(d.users);
   } catch {
-    return [];
+    return byRoom; // no users/ yet
   }
+  for (const room of rooms) {
+    if (room.startsWith('.')) continue;
+    const users = listPresent(d, room);
+    if (users.length > 0) byRoom.set(room, users);
+  }
+  return byRoom;
+}
+
+// ---- tombstones -----------------------------------------------------------------------
+// A presence on its way out is first renamed to a hidden name beside it: the rename is
+// atomic, so of several removers exactly one wins, and readers skip hidden names.
+
+/** Given up by its own holder (leave, /nick). */
+const GONE = '.gone-';
+/** Taken away from a holder: reaped as dead, or removed by an admin. */
+const REAPED = '.reaped-';
+
+function tombstone(d: DataDir, room: string, prefix: typeof GONE | typeof REAPED, name = ''): string {
+  return join(roomUsersDir(d, room), `${prefix}${name && `${name}-`}${process.pid}-${Date.now().toString(36)}`);
+}
+
+/** Rename `dir` to a tombstone and clear it; false when it was not there (someone else won). */
+function bury(dir: string, tomb: string): boolean {
+  try {
+    renameSync(dir, tomb);
+  } catch {
+    return false;
+  }
+  rmSync(tomb, { recursive: true, force: true });
+  return true;
 }
 
 export class Presence {
@@ -211,13 +251,7 @@ export class Presence {
         throw e;
       }
       await oldRelease?.().catch(() => undefined);
-      const tomb = join(roomUsersDir(this.d, this.room), `.gone-${process.pid}-${Date.now().toString(36)}`);
-      try {
-        renameSync(oldDir, tomb);
-        rmSync(tomb, { recursive: true, force: true });
-      } catch {
-        /* an admin removed the old name meanwhile: nothing left to clear */
-      }
+      bury(oldDir, tombstone(this.d, this.room, GONE)); // false: an admin removed the old name meanwhile
       return name;
     }
     return undefined;
@@ -244,14 +278,7 @@ export class Presence {
     // moment from now that path may be the lock of the next chatter with this name.
     await this.release?.().catch(() => undefined);
     this.detached = true;
-    const tomb = join(roomUsersDir(this.d, this.room), `.gone-${process.pid}-${Date.now().toString(36)}`);
-    try {
-      renameSync(this.dir, tomb);
-    } catch {
-      return false;
-    }
-    rmSync(tomb, { recursive: true, force: true });
-    return true;
+    return bury(this.dir, tombstone(this.d, this.room, GONE));
   }
 
   /** Forget the lock without touching files (the directory is already gone). */
@@ -324,14 +351,23 @@ export async function reapIfDead(
     }
   }
   if (!dead) return false;
-  const tomb = join(roomUsersDir(d, room), `.reaped-${name}-${process.pid}-${Date.now().toString(36)}`);
+  return removePresence(d, room, name, () => onReaped({ name, color: info?.color ?? '' }));
+}
+
+/**
+ * Take the presence `name` away, alive or not (an admin's forced removal; `rm -r` does
+ * the same, less politely), and let `logLeave` log its leave while the tombstone still
+ * marks the removal as ours. False when it was gone already (another remover won).
+ */
+export async function removePresence(d: DataDir, room: string, name: string, logLeave: () => Promise<void>): Promise<boolean> {
+  const tomb = tombstone(d, room, REAPED, name);
   try {
-    renameSync(dir, tomb);
+    renameSync(presenceDir(d, room, name), tomb);
   } catch {
-    return false; // another reaper won
+    return false;
   }
   try {
-    await onReaped({ name, color: info?.color ?? '' });
+    await logLeave();
   } finally {
     rmSync(tomb, { recursive: true, force: true });
   }
@@ -369,7 +405,7 @@ export async function reapRoom(d: DataDir, room: string, staleMs: number, onReap
   for (const name of entries) {
     if (name.startsWith('.')) {
       // A tombstone whose owner died mid-cleanup: its leave was already logged.
-      if ((name.startsWith('.gone-') || name.startsWith('.reaped-')) && olderThan(join(usersDir, name), staleMs * 6)) {
+      if ((name.startsWith(GONE) || name.startsWith(REAPED)) && olderThan(join(usersDir, name), staleMs * 6)) {
         rmSync(join(usersDir, name), { recursive: true, force: true });
       }
       continue;
@@ -385,4 +421,22 @@ function olderThan(path: string, ms: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Reap every room now, whatever the marker says (start-up, `tailroom prune`): presences
+ * left by processes that are gone (a crash, kill -9, a reboot). Returns how many.
+ */
+export async function reapAll(d: DataDir, staleMs: number, onReaped: (room: string, info: UserSummary) => Promise<void>): Promise<number> {
+  let rooms: string[];
+  try {
+    rooms = readdirSync(d.users);
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const room of rooms) {
+    if (!room.startsWith('.')) n += await reapRoom(d, room, staleMs, (info) => onReaped(room, info), true);
+  }
+  return n;
 }

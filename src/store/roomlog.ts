@@ -1,10 +1,10 @@
 // rooms/<room>.log: the room's history, append-only JSON Lines, one RoomEvent a line.
 
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { appendLine } from './jsonl.js';
-import { readLinesBackward } from './jsonl.js';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
+import { linesBackward } from './backward.js';
 import { type DataDir, roomLogPath } from './datadir.js';
-import { type RoomEvent, newEventId } from '../shared/protocol.js';
+import { appendLine } from './jsonl.js';
+import { newEventId, parseEventLine, type RoomEvent } from '../shared/protocol.js';
 
 /** A RoomEvent before it is stamped: what a caller describes. */
 export type NewRoomEvent = RoomEvent extends infer E ? (E extends RoomEvent ? Omit<E, 'id' | 't' | 'replay'> : never) : never;
@@ -28,12 +28,18 @@ function isEventLine(line: string): boolean {
   return line.startsWith('{"id":"');
 }
 
-/** The last `n` event lines that end before byte `end`. */
+/** The last `n` event lines that end before byte `end`, oldest first. */
 export function recentLines(path: string, n: number, end: number): string[] {
   if (n <= 0 || end <= 0) return [];
   const fd = openSync(path, 'r');
   try {
-    return readLinesBackward(fd, n, end, isEventLine).lines;
+    const lines: string[] = [];
+    for (const [line] of linesBackward(fd, end)) {
+      if (!isEventLine(line)) continue;
+      lines.push(line);
+      if (lines.length >= n) break;
+    }
+    return lines.reverse();
   } finally {
     closeSync(fd);
   }
@@ -41,29 +47,37 @@ export function recentLines(path: string, n: number, end: number): string[] {
 
 /**
  * Every event line after the one with id `since`, up to byte `end`, or undefined when
- * that id is not in the current log (rotated away, or never existed).
+ * that id is not in the current log (rotated away, or never existed) or not within
+ * `maxBytes` of `end`.
  */
 export function linesSince(path: string, since: string, end: number, maxBytes = 16 * 1024 * 1024): string[] | undefined {
   const needle = `{"id":"${since}"`;
   const fd = openSync(path, 'r');
   try {
     const found: string[] = [];
-    let cursor = end;
-    let scanned = 0;
-    while (cursor > 0 && scanned < maxBytes) {
-      const chunk = readLinesBackward(fd, 512, cursor, isEventLine);
-      if (chunk.lines.length === 0) break;
-      scanned += cursor - chunk.start;
-      for (let i = chunk.lines.length - 1; i >= 0; i--) {
-        if (chunk.lines[i].startsWith(needle)) return found.reverse();
-        found.push(chunk.lines[i]);
-      }
-      cursor = chunk.start;
+    for (const [line, start] of linesBackward(fd, end)) {
+      if (line.startsWith(needle)) return found.reverse();
+      if (end - start > maxBytes) return undefined;
+      if (isEventLine(line)) found.push(line);
     }
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** How many of the last lines a "was the leave logged?" check reads: it runs moments after the leave. */
+const LEAVE_LOOKBACK_LINES = 200;
+
+/**
+ * Is a `leave` of `name` at or after `since` (ISO time) among the log's last lines? So a
+ * chatter removed by force, and the admin who removed it, log that leave only once.
+ */
+export function leaveLoggedSince(path: string, name: string, since: string): boolean {
+  return recentLines(path, LEAVE_LOOKBACK_LINES, logSize(path)).some((line) => {
+    const e = parseEventLine(line);
+    return e?.type === 'leave' && e.from === name && e.t >= since;
+  });
 }
 
 export function logSize(path: string): number {
@@ -82,17 +96,5 @@ export function roomsWithLogs(d: DataDir): string[] {
       .map((f) => f.slice(0, -4));
   } catch {
     return [];
-  }
-}
-
-/** Read a whole small file region forward: used by tests and tools, never on a hot path. */
-export function readRange(path: string, start: number, end: number): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(Math.max(0, end - start));
-    readSync(fd, buf, 0, buf.length, start);
-    return buf.toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }

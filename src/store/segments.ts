@@ -1,22 +1,14 @@
 // A room's whole history on disk: rooms/<room>.log plus the segments logrotate left
 // beside it — `<room>.log-20261120` (dateext), `<room>.log.1` (numbered), either of
-// them possibly `.gz` — read oldest first, streamed, never loaded whole.
+// them possibly `.gz`. Here they are named, listed newest first, and streamed forward
+// line by line, never loaded whole; archive.ts reads them backwards by pages.
 
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { type DataDir, roomLogPath } from './datadir.js';
+import type { DataDir } from './datadir.js';
 import { isValid, validateRoom } from './names.js';
-
-export interface LogSegment {
-  path: string;
-  gzipped: boolean;
-  size: number;
-  mtimeMs: number;
-  /** The current log, still being appended to. */
-  current: boolean;
-}
 
 /**
  * `lobby.log`, or a segment logrotate left: `-20261120` (dateext, also with a time or a
@@ -40,46 +32,122 @@ export function parseSegmentName(file: string): SegmentName | undefined {
   const m = SEGMENT_NAME.exec(file);
   if (!m) return undefined;
   const [, room, date, number, gz] = m;
+  if (room === undefined) return undefined;
   if (gz && !date && !number) return undefined; // `x.log.gz` is no rotation scheme of ours
   if (!isValid(validateRoom, room) || room.normalize('NFC') !== room) return undefined;
   return number === undefined ? { room, date, gz: Boolean(gz) } : { room, number: Number(number), gz: Boolean(gz) };
 }
 
-/** Every segment of `room`, oldest first; the current log last if it exists. */
-export function logSegments(d: DataDir, room: string): LogSegment[] {
-  const base = `${room}.log`;
-  let names: string[];
+export interface Segment {
+  room: string;
+  file: string;
+  path: string;
+  /** Names the segment in a cursor: `log` for the current file, else `20261120`, `20261120.gz`, `n1`, `n2.gz`. */
+  key: string;
+  /** False for the current log, the one still appended to. */
+  rotated: boolean;
+  /** For a dateext segment (`.log-20261120`): `20261120`. */
+  date?: string;
+  /** For a numbered segment (`.log.3`): 3, the higher the older. */
+  number?: number;
+  gz: boolean;
+  /** Bytes on disk. */
+  size: number;
+  /** For .gz: the uncompressed size from the gzip trailer (mod 4 GiB); else = size. */
+  contentSize: number;
+  mtimeMs: number;
+}
+
+/** ISIZE, the last 4 bytes of a gzip file: uncompressed length mod 2^32. */
+function gzipContentSize(path: string, size: number): number {
+  if (size < 18) return 0;
+  const fd = openSync(path, 'r');
   try {
-    names = readdirSync(d.rooms);
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, size - 4);
+    return b.readUInt32LE(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function segmentOf(d: DataDir, file: string): Segment | undefined {
+  const parsed = parseSegmentName(file);
+  if (!parsed) return undefined;
+  const path = join(d.rooms, file);
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined; // rotated away between readdir and stat
+  }
+  if (!st.isFile()) return undefined;
+  const { room, date, number, gz } = parsed;
+  const suffix = gz ? '.gz' : '';
+  const key = date !== undefined ? date + suffix : number !== undefined ? `n${number}${suffix}` : 'log';
+  let contentSize = st.size;
+  if (gz) {
+    try {
+      contentSize = gzipContentSize(path, st.size);
+    } catch {
+      contentSize = 0;
+    }
+  }
+  const rotated = date !== undefined || number !== undefined;
+  return { room, file, path, key, rotated, date, number, gz, size: st.size, contentSize, mtimeMs: st.mtimeMs };
+}
+
+/** 0 the current log, 1 dateext, 2 numbered: a logrotate without dateext is assumed to be an older configuration. */
+function era(s: Segment): number {
+  return s.date !== undefined ? 1 : s.number !== undefined ? 2 : 0;
+}
+
+/**
+ * Newest first: the current log, dated segments by date (dates sort as text), then
+ * numbered ones (`.1` newest). Of a segment and its .gz (compression under way), the
+ * .gz first.
+ */
+function newestFirst(a: Segment, b: Segment): number {
+  const byDate = a.date === b.date ? 0 : (a.date ?? '') < (b.date ?? '') ? 1 : -1;
+  return era(a) - era(b) || byDate || (a.number ?? 0) - (b.number ?? 0) || Number(b.gz) - Number(a.gz);
+}
+
+function listFiles(d: DataDir): string[] {
+  try {
+    return readdirSync(d.rooms);
   } catch {
     return [];
   }
-  const dated: { key: string; name: string }[] = [];
-  const numbered: { n: number; name: string }[] = [];
-  for (const name of names) {
-    if (!name.startsWith(base) || name === base) continue;
-    const p = parseSegmentName(name);
-    if (p?.room !== room) continue;
-    if (p.date !== undefined) dated.push({ key: p.date, name });
-    else if (p.number !== undefined) numbered.push({ n: p.number, name });
+}
+
+/** Every room's segments, newest first, empty ones included; rooms in no particular order. */
+export function listArchive(d: DataDir): Map<string, Segment[]> {
+  const byRoom = new Map<string, Segment[]>();
+  for (const file of listFiles(d)) {
+    const s = segmentOf(d, file);
+    if (!s) continue;
+    const list = byRoom.get(s.room) ?? [];
+    list.push(s);
+    byRoom.set(s.room, list);
   }
-  // Dates sort as text; .3 is older than .1. Numbered segments come from a logrotate
-  // without dateext, a configuration older than any dated one is assumed to be.
-  dated.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name.length - b.name.length));
-  numbered.sort((a, b) => b.n - a.n);
-  const ordered = [...numbered.map((x) => x.name), ...dated.map((x) => x.name), base];
-  const segments: LogSegment[] = [];
-  for (const name of ordered) {
-    const path = join(d.rooms, name);
-    try {
-      const st = statSync(path);
-      if (!st.isFile()) continue;
-      segments.push({ path, gzipped: name.endsWith('.gz'), size: st.size, mtimeMs: st.mtimeMs, current: path === roomLogPath(d, room) });
-    } catch {
-      /* rotated away while we looked */
-    }
+  for (const list of byRoom.values()) list.sort(newestFirst);
+  return byRoom;
+}
+
+/** One room's segments, the current log first if it exists, then older and older. `room` must already be validated. */
+export function listSegments(d: DataDir, room: string): Segment[] {
+  const prefix = `${room}.log`;
+  const out: Segment[] = [];
+  for (const file of listFiles(d)) {
+    if (!file.startsWith(prefix)) continue;
+    const s = segmentOf(d, file);
+    if (s && s.room === room) out.push(s);
   }
-  return segments;
+  return out.sort(newestFirst);
+}
+
+export function isEmptySegment(s: Segment): boolean {
+  return s.contentSize === 0;
 }
 
 /**
@@ -87,9 +155,9 @@ export function logSegments(d: DataDir, room: string): LogSegment[] {
  * still being written) comes through as it is: parse, and skip what is not an event.
  * Throws on a corrupt or half-written .gz, after the lines before the damage.
  */
-export async function* segmentLines(seg: LogSegment): AsyncGenerator<string> {
+export async function* segmentLines(seg: Segment): AsyncGenerator<string> {
   const file = createReadStream(seg.path);
-  const input = seg.gzipped ? file.pipe(createGunzip()) : file;
+  const input = seg.gz ? file.pipe(createGunzip()) : file;
   // A gunzip error (a segment still being compressed, or corrupt) ends this segment.
   const failed = new Promise<never>((_, reject) => {
     input.on('error', reject);

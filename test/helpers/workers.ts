@@ -10,8 +10,18 @@ import { dataDir } from '../../src/store/datadir.js';
 import { Presence } from '../../src/store/presence.js';
 
 const [verb, ...args] = process.argv.slice(2);
+
+/** This verb's arguments, all of them required: a test that forgets one fails here, not later. */
+function take<const K extends readonly string[]>(...names: K): { [I in keyof K]: string } {
+  if (args.length < names.length) {
+    process.stderr.write(`usage: workers.ts ${verb} ${names.join(' ')}\n`);
+    process.exit(2);
+  }
+  return args.slice(0, names.length) as { [I in keyof K]: string };
+}
+
 if (verb === 'append') {
-  const [path, tag, count, bytes] = args;
+  const [path, tag, count, bytes] = take('PATH', 'TAG', 'COUNT', 'BYTES');
   for (let i = 0; i < Number(count); i++) {
     const line = JSON.stringify({ tag, i, pad: tag.repeat(Math.ceil(Number(bytes) / tag.length)).slice(0, Number(bytes)) });
     await appendLine(path, line);
@@ -19,14 +29,14 @@ if (verb === 'append') {
 } else if (verb === 'leave-then-linger') {
   // Claim a name, give it up, then stay alive until RELEASE exists: meanwhile someone
   // else may take the name, and our exit must not touch their lock.
-  const [root, room, name, release] = args;
+  const [root, room, name, release] = take('DATA', 'ROOM', 'NAME', 'RELEASE');
   const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
   await p.vacate();
   process.stdout.write('left\n');
   for (let i = 0; i < 600 && !existsSync(release); i++) await new Promise((r) => setTimeout(r, 50));
   process.exit(0);
 } else if (verb === 'join') {
-  const [root, room, name, hold] = args;
+  const [root, room, name, hold] = take('DATA', 'ROOM', 'NAME', 'RELEASE');
   const p = await Presence.join(dataDir(root), room, name, '#000000', { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined });
   process.stdout.write(`${p.name}\n`);
   for (let i = 0; i < 600 && !existsSync(hold); i++) await new Promise((r) => setTimeout(r, 50));

@@ -9,11 +9,11 @@ import { roomArg, UsageError } from '../../../src/cli/roomarg.js';
 import { formatTable, humanSize } from '../../../src/cli/output.js';
 import { loadConfig } from '../../../src/config.js';
 import { dataDir } from '../../../src/store/datadir.js';
-import { logSegments, segmentLines } from '../../../src/store/segments.js';
+import { listSegments, segmentLines } from '../../../src/store/segments.js';
 
 async function allLines(root: string, room: string): Promise<string[]> {
   const out: string[] = [];
-  for (const seg of logSegments(dataDir(root), room)) for await (const l of segmentLines(seg)) out.push(l);
+  for (const seg of listSegments(dataDir(root), room).reverse()) for await (const l of segmentLines(seg)) out.push(l);
   return out;
 }
 
@@ -35,9 +35,9 @@ describe('log segments (tailroom history)', () => {
     writeFileSync(join(rooms, 'lobby.log.2.gz'), gzipSync('numbered 2\n'));
     writeFileSync(join(rooms, 'lobby.log.1'), 'numbered 1\n');
     assert.deepEqual(await allLines(root, 'lobby'), ['numbered 2', 'numbered 1', 'last year', 'day 20 a', 'day 20 b', 'day 21', 'now 1', 'now 2']);
-    const segs = logSegments(dataDir(root), 'lobby');
+    const segs = listSegments(dataDir(root), 'lobby').reverse();
     assert.deepEqual(
-      segs.map((s) => [s.gzipped, s.current]),
+      segs.map((s) => [s.gz, !s.rotated]),
       [
         [true, false],
         [false, false],
@@ -58,7 +58,8 @@ describe('log segments (tailroom history)', () => {
   it('gives the lines before a damaged .gz, then an error', async () => {
     const whole = gzipSync(`${Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n')}\n`);
     writeFileSync(join(rooms, 'lobby.log-20261120.gz'), whole.subarray(0, whole.length - 40));
-    const [seg] = logSegments(dataDir(root), 'lobby');
+    const [seg] = listSegments(dataDir(root), 'lobby');
+    assert.ok(seg);
     const got: string[] = [];
     await assert.rejects(async () => {
       for await (const l of segmentLines(seg)) got.push(l);
@@ -66,7 +67,7 @@ describe('log segments (tailroom history)', () => {
     assert.equal(got[0], 'line 0');
   });
   it('has nothing for a room with no files', () => {
-    assert.deepEqual(logSegments(dataDir(root), 'nowhere'), []);
+    assert.deepEqual(listSegments(dataDir(root), 'nowhere'), []);
   });
 });
 

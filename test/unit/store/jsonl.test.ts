@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendLine, readLinesBackward, UNLOCKED_APPEND_MAX } from '../../../src/store/jsonl.js';
+import { appendLine, UNLOCKED_APPEND_MAX } from '../../../src/store/jsonl.js';
 
 const WORKER = join(import.meta.dirname, '../../helpers/workers.ts');
 
@@ -50,32 +50,5 @@ describe('JSON Lines files', () => {
     writeFileSync(path, '{"whole":1}\n{"torn":');
     await appendLine(path, '{"next":2}');
     assert.deepEqual(readFileSync(path, 'utf8').split('\n'), ['{"whole":1}', '{"torn":', '{"next":2}', '']);
-  });
-
-  it('reads the last lines backwards across block boundaries, skipping a partial last line', () => {
-    const path = join(dir, 'b.log');
-    const all = Array.from({ length: 500 }, (_, i) => `{"n":${i},"pad":"${'x'.repeat(i % 97)}"}`);
-    writeFileSync(path, `${all.join('\n')}\n{"partial":`);
-    const fd = openSync(path, 'r');
-    try {
-      for (const block of [16, 100, 4096, 65536]) {
-        const last = readLinesBackward(fd, 7, undefined, () => true, block);
-        assert.deepEqual(last.lines, all.slice(-7), `block ${block}`);
-        // Page backwards with the returned cursor: every line exactly once.
-        const got: string[] = [];
-        let end: number | undefined;
-        for (let guard = 0; guard < 1000; guard++) {
-          const page = readLinesBackward(fd, 33, end, () => true, block);
-          if (page.lines.length === 0) break;
-          got.unshift(...page.lines);
-          end = page.start;
-        }
-        assert.deepEqual(got, all, `block ${block}`);
-      }
-      const even = readLinesBackward(fd, 3, undefined, (l) => /"n":\d*[02468],/.test(l), 64);
-      assert.deepEqual(even.lines, [all[494], all[496], all[498]]);
-    } finally {
-      closeSync(fd);
-    }
   });
 });
