@@ -4,7 +4,7 @@
 export type LeaveReason = 'closed' | 'kicked' | 'lost';
 
 interface EventBase {
-  /** Unique and time-ordered per writer: see newEventId(). */
+  /** Unique and time-ordered per writer: see src/store/eventid.ts. */
   id: string;
   /** ISO-8601 UTC with milliseconds. */
   t: string;
@@ -94,24 +94,7 @@ export class ProtocolError extends Error {
   }
 }
 
-let seq = 0;
-// Made on first use, not at load: the handler may be loaded from a V8 start-up snapshot,
-// where a value computed at load would be shared by every process started from it.
-let writerTag = '';
-
-/**
- * Time first (fixed-width base36 milliseconds) so ids from one writer sort in order;
- * pid plus a random tag so two hosts or two restarts never collide.
- */
-export function newEventId(now = Date.now()): string {
-  writerTag ||=
-    process.pid.toString(36) +
-    Math.floor(Math.random() * 36 ** 3)
-      .toString(36)
-      .padStart(3, '0');
-  return `${now.toString(36).padStart(9, '0')}-${writerTag}-${(seq++).toString(36)}`;
-}
-
+/** The shape of an id newEventId (src/store/eventid.ts) makes. */
 export function isEventId(s: string): boolean {
   return /^[0-9a-z]{9}-[0-9a-z]{1,16}-[0-9a-z]{1,10}$/.test(s);
 }

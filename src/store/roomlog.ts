@@ -4,7 +4,8 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { appendLine } from './jsonl.js';
 import { readLinesBackward } from './jsonl.js';
 import { type DataDir, roomLogPath } from './datadir.js';
-import { type RoomEvent, newEventId } from '../shared/protocol.js';
+import type { RoomEvent } from '../shared/protocol.js';
+import { newEventId } from './eventid.js';
 
 /** A RoomEvent before it is stamped: what a caller describes. */
 export type NewRoomEvent = RoomEvent extends infer E ? (E extends RoomEvent ? Omit<E, 'id' | 't' | 'replay'> : never) : never;

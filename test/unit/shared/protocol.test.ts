@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { formatText, isEventId, newEventId, parseClientLine, ProtocolError } from '../../../src/shared/protocol.js';
+import { formatText, isEventId, parseClientLine, ProtocolError } from '../../../src/shared/protocol.js';
+import { newEventId } from '../../../src/store/eventid.js';
 import { LineReader } from '../../../src/handler/linereader.js';
 import { TokenBucket } from '../../../src/handler/ratelimit.js';
 
