@@ -5,7 +5,9 @@ import type { Limits, ServerMessage, UserSummary } from '../shared/protocol.js';
 import { Call } from './call.js';
 import { ROOM_EVENT_TYPES } from '../shared/protocol.js';
 import { type ConnState, Connection } from './connection.js';
-import { byId, el, safeColor, utf8Bytes } from './dom.js';
+import { validColor } from '../shared/colors.js';
+import { describe } from '../shared/describe.js';
+import { byId, el, utf8Bytes } from './dom.js';
 import { EMOTICONS } from './emoticons.js';
 import { Transfers } from './files.js';
 import { type PeerMessage, Mesh } from './mesh.js';
@@ -35,7 +37,7 @@ function wsUrl(since: string | undefined): string {
 }
 
 const prefs = new Prefs();
-let me: UserSummary = { name: root.dataset.name ?? '', color: safeColor(root.dataset.color) };
+let me: UserSummary = { name: root.dataset.name ?? '', color: validColor(root.dataset.color) ?? '' };
 let limits: Limits | undefined;
 let mesh: Mesh | undefined;
 let fileTarget = '';
@@ -177,7 +179,7 @@ function onMessage(m: ServerMessage): void {
       if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : m.text);
       break;
     case 'roll':
-      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, `rolls ${m.spec}: ${m.total}`);
+      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, describe(m).note);
       break;
     case 'nick':
       mesh?.rename(m.from, m.name);
@@ -187,7 +189,7 @@ function onMessage(m: ServerMessage): void {
     case 'color':
       if (m.from === me.name) {
         me = { ...me, color: m.color };
-        colour.value = safeColor(m.color) || colour.value;
+        colour.value = validColor(m.color) ?? colour.value;
       }
       break;
   }
@@ -196,7 +198,7 @@ function onMessage(m: ServerMessage): void {
 function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   me = m.you;
   limits = m.limits;
-  if (safeColor(me.color)) colour.value = me.color;
+  colour.value = validColor(me.color) ?? colour.value;
   users.set(m.users, me.name);
   // A new connection is a new start for the direct connections too.
   mesh?.closeAll();
