@@ -106,7 +106,13 @@ export class MessageLog {
         li.append(this.name(d.from, undefined), ' ', el('span', { class: 'rolls' }, d.note));
         break;
       case 'whisper':
-        li.append(el('span', { class: 'label' }, 'whisper '), this.name(d.from, undefined), el('span', { class: 'to' }, ` to ${d.to}`), ': ', this.text(d.text));
+        li.append(
+          el('span', { class: 'label' }, 'whisper '),
+          this.name(d.from, undefined),
+          el('span', { class: 'to' }, ` to ${d.to}`),
+          ': ',
+          this.text(d.text),
+        );
         break;
       case 'color': {
         const swatch = el('span', { class: 'swatch' });
