@@ -1,4 +1,4 @@
-import { normalizeColor } from '../shared/colors.js';
+import { normalizeColor } from '../shared/colornames.js';
 import { ProtocolError } from '../shared/protocol.js';
 import type { Command } from './types.js';
 

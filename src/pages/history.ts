@@ -3,9 +3,11 @@
 // room's events, newest page first, older pages by cursor (?before=), searchable (?q=).
 
 import type { Config } from '../config.js';
-import { identify, safeColor } from '../identity.js';
+import { identify } from '../identity.js';
 import { NameError, validateRoom } from '../store/names.js';
 import { PRESENCE_EVENTS, type RoomEvent } from '../shared/protocol.js';
+import { defaultColor } from '../shared/colors.js';
+import { describe } from '../shared/describe.js';
 import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
 import { type Segment, isEmptySegment, listArchive, listSegments } from '../store/segments.js';
 import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '../shared/format.js';
@@ -75,25 +77,17 @@ interface ItemView {
 type Entry = { event: ItemView } | { group: { summary: string; items: ItemView[] } };
 
 function itemOf(e: RoomEvent, re: RegExp | undefined): ItemView {
-  const d = new Date(e.t);
-  const base = { iso: e.t, time: clockTime(d), cls: e.type };
-  switch (e.type) {
+  const base = { iso: e.t, time: clockTime(new Date(e.t)), cls: e.type };
+  const d = describe(e);
+  switch (d.kind) {
     case 'msg':
-      return { ...base, from: e.from, color: safeColor(e.color, e.from), parts: highlight(e.text, re) };
+      return { ...base, from: d.from, color: d.color ?? defaultColor(d.from), parts: highlight(d.text, re) };
     case 'me':
-      return { ...base, from: e.from, parts: highlight(e.text, re) };
+      return { ...base, from: d.from, parts: highlight(d.text, re) };
     case 'announce':
-      return { ...base, parts: highlight(e.text, re) };
-    case 'roll':
-      return { ...base, note: `${e.from} rolls ${String(e.spec)}: ${Array.isArray(e.rolls) ? e.rolls.join(' ') : ''} = ${String(e.total)}` };
-    case 'join':
-      return { ...base, note: `${e.from} joined` };
-    case 'leave':
-      return { ...base, note: `${e.from} left (${String(e.reason)})` };
-    case 'color':
-      return { ...base, note: `${e.from} is now ${String(e.color)}` };
-    case 'nick':
-      return { ...base, note: `${e.from} is now known as ${String(e.name)}` };
+      return { ...base, parts: highlight(d.text, re) };
+    default:
+      return { ...base, note: `${d.from} ${d.note}` };
   }
 }
 

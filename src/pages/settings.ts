@@ -4,7 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { serialize } from 'cookie';
-import { normalizeColor } from '../shared/colors.js';
+import { normalizeColor } from '../shared/colornames.js';
 import type { Config } from '../config.js';
 import { identify } from '../identity.js';
 import { NameError, validateUserName } from '../store/names.js';

@@ -1,10 +1,12 @@
-// The wire protocol and the room-log format (DESIGN.md sections 3 and 4), described once.
+// The wire protocol and the room-log format (docs/design.md sections 3 and 4), described once.
 // A room-log line is already a wire message: handlers forward it byte for byte.
+
+import { describe } from './describe.js';
 
 export type LeaveReason = 'closed' | 'kicked' | 'lost';
 
 interface EventBase {
-  /** Unique and time-ordered per writer: see newEventId(). */
+  /** Unique and time-ordered per writer: see src/store/eventid.ts. */
   id: string;
   /** ISO-8601 UTC with milliseconds. */
   t: string;
@@ -94,24 +96,7 @@ export class ProtocolError extends Error {
   }
 }
 
-let seq = 0;
-// Made on first use, not at load: the handler may be loaded from a V8 start-up snapshot,
-// where a value computed at load would be shared by every process started from it.
-let writerTag = '';
-
-/**
- * Time first (fixed-width base36 milliseconds) so ids from one writer sort in order;
- * pid plus a random tag so two hosts or two restarts never collide.
- */
-export function newEventId(now = Date.now()): string {
-  writerTag ||=
-    process.pid.toString(36) +
-    Math.floor(Math.random() * 36 ** 3)
-      .toString(36)
-      .padStart(3, '0');
-  return `${now.toString(36).padStart(9, '0')}-${writerTag}-${(seq++).toString(36)}`;
-}
-
+/** The shape of an id newEventId (src/store/eventid.ts) makes. */
 export function isEventId(s: string): boolean {
   return /^[0-9a-z]{9}-[0-9a-z]{1,16}-[0-9a-z]{1,10}$/.test(s);
 }
@@ -160,40 +145,38 @@ function clock(t: string): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
+/** How a text line marks what it shows, after the time: the original system's notation. */
+const TEXT_MARKS = { join: '-->', leave: '<--', color: '***', nick: '***', roll: '***', announce: '***', info: '***' } as const;
+
 /** The original system's human-readable line, for `?format=text` and `tailroom tail`. */
 export function formatText(m: ServerMessage): string {
   const at = 't' in m && typeof m.t === 'string' ? `[${clock(m.t)}] ` : '';
   switch (m.type) {
-    case 'msg':
-      return `${at}${m.from}> ${m.text}`;
-    case 'me':
-      return `${at}* ${m.from} ${m.text}`;
-    case 'join':
-      return `${at}--> ${m.from} joined`;
-    case 'leave':
-      return `${at}<-- ${m.from} left (${m.reason})`;
-    case 'color':
-      return `${at}*** ${m.from} is now ${m.color}`;
-    case 'nick':
-      return `${at}*** ${m.from} is now known as ${m.name}`;
-    case 'roll':
-      return `${at}*** ${m.from} rolls ${m.spec}: ${m.rolls.join(' ')} = ${m.total}`;
-    case 'announce':
-      return `${at}*** ${m.text}`;
-    case 'whisper':
-      return `${at}${m.from} -> ${m.to}: ${m.text}`;
     case 'signal':
       return `${at}*** signal from ${m.from}`;
     case 'users':
       return `*** here: ${m.users.map((u) => u.name).join(', ')}`;
     case 'welcome':
       return `*** welcome to ${m.room}, ${m.you.name}. Here: ${m.users.map((u) => u.name).join(', ')}`;
-    case 'info':
-      return `*** ${m.text}`;
-    case 'error':
-      return `!!! ${m.code}: ${m.message}`;
     case 'pong':
       return '*** pong';
+  }
+  const d = describe(m);
+  switch (d.kind) {
+    case 'msg':
+      return `${at}${d.from}> ${d.text}`;
+    case 'me':
+      return `${at}* ${d.from} ${d.text}`;
+    case 'whisper':
+      return `${at}${d.from} -> ${d.to}: ${d.text}`;
+    case 'announce':
+      return `${at}${TEXT_MARKS.announce} ${d.text}`;
+    case 'info':
+      return `${at}${TEXT_MARKS.info} ${d.note}`;
+    case 'error':
+      return `${at}!!! ${d.code}: ${d.note}`;
+    default:
+      return `${at}${TEXT_MARKS[d.kind]} ${d.from} ${d.note}`;
   }
 }
 

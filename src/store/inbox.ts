@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { type DataDir, inboxPath, presenceDir } from './datadir.js';
 import { appendLine, StorageError } from './jsonl.js';
 import { isValid, validateUserName } from './names.js';
-import { type InboxEntry, newEventId, ProtocolError } from '../shared/protocol.js';
+import { type InboxEntry, ProtocolError } from '../shared/protocol.js';
+import { newEventId } from './eventid.js';
 
 export type NewInboxEntry = InboxEntry extends infer E ? (E extends InboxEntry ? Omit<E, 'id' | 't'> : never) : never;
 

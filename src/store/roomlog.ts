@@ -4,7 +4,8 @@ import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { linesBackward } from './backward.js';
 import { type DataDir, roomLogPath } from './datadir.js';
 import { appendLine } from './jsonl.js';
-import { newEventId, parseEventLine, type RoomEvent } from '../shared/protocol.js';
+import { parseEventLine, type RoomEvent } from '../shared/protocol.js';
+import { newEventId } from './eventid.js';
 
 /** A RoomEvent before it is stamped: what a caller describes. */
 export type NewRoomEvent = RoomEvent extends infer E ? (E extends RoomEvent ? Omit<E, 'id' | 't' | 'replay'> : never) : never;

@@ -83,8 +83,9 @@ export class Call {
 
   private toggle(kind: 'audio' | 'video', button: HTMLButtonElement): void {
     const tracks = this.stream?.getTracks().filter((t) => t.kind === kind) ?? [];
-    if (!tracks.length) return;
-    const on = !tracks[0].enabled;
+    const first = tracks[0];
+    if (!first) return;
+    const on = !first.enabled;
     for (const t of tracks) t.enabled = on;
     button.setAttribute('aria-pressed', String(!on));
     button.textContent = kind === 'audio' ? (on ? 'Mute' : 'Unmute') : on ? 'Camera off' : 'Camera on';

@@ -90,7 +90,8 @@ export class Connection {
     try {
       ws = new WebSocket(this.urlFor(this.lastId));
     } catch {
-      return this.dropped();
+      this.dropped();
+      return;
     }
     this.ws = ws;
     this.lastHeard = Date.now();
@@ -122,10 +123,14 @@ export class Connection {
   private dropped(): void {
     clearInterval(this.pingTimer);
     this.ws = undefined;
-    if (!this.wanted) return this.setState({ kind: 'offline' });
+    if (!this.wanted) {
+      this.setState({ kind: 'offline' });
+      return;
+    }
     if (this.stopReason !== undefined) {
       this.wanted = false;
-      return this.setState({ kind: 'stopped', reason: this.stopReason });
+      this.setState({ kind: 'stopped', reason: this.stopReason });
+      return;
     }
     const wait = backoffMs(this.attempt);
     this.attempt++;

@@ -29,11 +29,6 @@ export function byId<T extends HTMLElement>(id: string, type: { new (): T }): T 
   return e;
 }
 
-/** Chatter colours come from the server as #rrggbb; anything else is not used in CSS. */
-export function safeColor(c: unknown): string {
-  return typeof c === 'string' && /^#[0-9a-f]{6}$/i.test(c) ? c : '';
-}
-
 export function randomId(): string {
   const b = new Uint8Array(12);
   crypto.getRandomValues(b);

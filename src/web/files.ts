@@ -37,7 +37,7 @@ interface Incoming extends Transfer {
 /** A name safe to show and to offer as a download name: no paths, no control characters. */
 export function cleanFileName(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
+  const clean = base.replace(/\p{Cc}/gu, '').trim();
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean.slice(0, 255);
 }
 
@@ -55,7 +55,10 @@ export class Transfers {
     const mesh = this.mesh();
     const t: Outgoing = { ...this.row('out', to, cleanFileName(file.name), file.size), file };
     this.outgoing.set(t.id, t);
-    if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size })) return this.finish(t, 'failed', 'no direct connection');
+    if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size })) {
+      this.finish(t, 'failed', 'no direct connection');
+      return;
+    }
     this.status(t, 'waiting for them to accept');
     this.button(t, 'Cancel', () => this.cancel(t, true));
   }
@@ -91,7 +94,10 @@ export class Transfers {
   onChannel(from: string, ch: RTCDataChannel): void {
     const id = /^file:([0-9a-f]{8,64})$/.exec(ch.label)?.[1];
     const t = id ? this.incoming.get(id) : undefined;
-    if (!t || t.peer !== from || t.state !== 'receiving' || t.channel) return ch.close();
+    if (!t || t.peer !== from || t.state !== 'receiving' || t.channel) {
+      ch.close();
+      return;
+    }
     t.channel = ch;
     ch.binaryType = 'arraybuffer';
     ch.onmessage = (e) => {
@@ -120,7 +126,10 @@ export class Transfers {
 
   private accept(t: Incoming): void {
     if (t.state !== 'offered') return;
-    if (!this.mesh()?.send(t.peer, { t: 'file-answer', id: t.id, accept: true })) return this.finish(t, 'failed', 'no direct connection');
+    if (!this.mesh()?.send(t.peer, { t: 'file-answer', id: t.id, accept: true })) {
+      this.finish(t, 'failed', 'no direct connection');
+      return;
+    }
     t.state = 'receiving';
     this.status(t, 'receiving');
     t.actions.replaceChildren();
@@ -129,7 +138,10 @@ export class Transfers {
 
   private send(t: Outgoing): void {
     const peer = this.mesh()?.peers.get(t.peer);
-    if (!peer) return this.finish(t, 'failed', 'no direct connection');
+    if (!peer) {
+      this.finish(t, 'failed', 'no direct connection');
+      return;
+    }
     t.state = 'sending';
     this.status(t, 'sending');
     const ch = peer.pc.createDataChannel(`file:${t.id}`, { ordered: true });

@@ -73,10 +73,10 @@ function image(u: URL, ctx: InsertContext): HTMLElement {
 function emoticonsInto(parent: DocumentFragment, text: string, ctx: InsertContext): void {
   let last = 0;
   for (const m of text.matchAll(EMOTICON_PATTERN)) {
-    const code = m[2];
+    const [, lead = '', code = ''] = m;
     const e = emoticon(code);
     if (!e || m.index === undefined) continue;
-    const at = m.index + m[1].length;
+    const at = m.index + lead.length;
     if (at > last) parent.append(text.slice(last, at));
     parent.append(
       el('img', { class: 'emoticon', src: new URL(`${e.file}.svg`, ctx.emoticons).href, alt: code, title: `${code} ${e.label}`, width: 20, height: 20 }),
@@ -95,7 +95,7 @@ export function renderText(text: string, ctx: InsertContext): DocumentFragment {
     let node: Node | undefined;
     let trailing = '';
     if (kind) {
-      const u = webUrl(target, ctx.base);
+      const u = target === undefined ? undefined : webUrl(target, ctx.base);
       if (u) node = kind.toLowerCase() === 'image' ? image(u, ctx) : link(u, ctx, u.href);
     } else {
       const [url, rest] = splitTrailing(whole);

@@ -3,15 +3,16 @@
 // renderText (escaped, emoticons, safe inserts). Ignored chatters' lines stay in the list,
 // hidden, so un-ignoring brings them back.
 
-import type { RoomEvent, ServerMessage } from '../shared/protocol.js';
-import { clockTime, el, fullDate, safeColor } from './dom.js';
+import { type Describable, describe } from '../shared/describe.js';
+import { clockTime, el, fullDate } from './dom.js';
 import { type InsertContext, renderText } from './inserts.js';
 import type { Prefs } from './prefs.js';
 
 /** Lines kept in the page; older ones are dropped (the history page has them all). */
 const MAX_LINES = 1000;
 
-type Shown = RoomEvent | Extract<ServerMessage, { type: 'whisper' | 'info' | 'error' }> | { type: 'local'; text: string };
+/** What the list shows: what the server describes, and the page's own notes. */
+type Shown = Describable | { type: 'local'; text: string };
 
 export interface MessageLogOptions {
   list: HTMLOListElement;
@@ -45,10 +46,10 @@ export class MessageLog {
       if (this.seen.has(id)) return false;
       this.seen.add(id);
       this.order.push(id);
-      if (this.order.length > MAX_LINES * 2) this.seen.delete(this.order.shift()!);
+      const forgotten = this.order.length > MAX_LINES * 2 ? this.order.shift() : undefined;
+      if (forgotten) this.seen.delete(forgotten);
     }
     const li = this.line(m);
-    if (!li) return false;
     const list = this.o.list;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(li);
@@ -67,7 +68,7 @@ export class MessageLog {
 
   private name(name: string, color: string | undefined): HTMLButtonElement {
     const b = el('button', { type: 'button', class: 'from', 'data-name': name, title: `whisper to ${name}` }, name);
-    const c = safeColor(color) || this.o.colorOf(name);
+    const c = color ?? this.o.colorOf(name);
     if (c) b.style.color = c;
     return b;
   }
@@ -78,69 +79,61 @@ export class MessageLog {
     return s;
   }
 
-  private line(m: Shown): HTMLLIElement | undefined {
+  private line(m: Shown): HTMLLIElement {
     const li = el('li', { class: `event ${m.type}` });
     if ('t' in m && typeof m.t === 'string') {
-      const d = new Date(m.t);
-      if (!Number.isNaN(d.getTime())) li.append(el('time', { datetime: m.t, title: fullDate(d) }, clockTime(d)), ' ');
+      const at = new Date(m.t);
+      if (!Number.isNaN(at.getTime())) li.append(el('time', { datetime: m.t, title: fullDate(at) }, clockTime(at)), ' ');
     }
     if ('replay' in m && m.replay) li.classList.add('replay');
     if ('from' in m && typeof m.from === 'string' && ['msg', 'me', 'roll', 'whisper'].includes(m.type)) {
       li.dataset.from = m.from;
       li.hidden = this.o.prefs.ignores(m.from);
     }
-    switch (m.type) {
+    if (m.type === 'local') {
+      li.append(el('span', { class: 'note text' }, m.text));
+      return li;
+    }
+    const d = describe(m);
+    switch (d.kind) {
       case 'msg':
-        li.append(this.name(m.from, m.color), ' ', this.text(m.text));
+        li.append(this.name(d.from, d.color), ' ', this.text(d.text));
         break;
       case 'me':
-        li.append(this.name(m.from, undefined), ' ', this.text(m.text));
+        li.append(this.name(d.from, undefined), ' ', this.text(d.text));
         break;
       case 'roll':
-        li.append(
-          this.name(m.from, undefined),
-          ` rolls ${m.spec}: `,
-          el('span', { class: 'rolls' }, m.rolls.join(' ')),
-          ' = ',
-          el('strong', {}, String(m.total)),
-        );
+        li.append(this.name(d.from, undefined), ' ', el('span', { class: 'rolls' }, d.note));
         break;
       case 'whisper':
         li.append(
           el('span', { class: 'label' }, 'whisper '),
-          this.name(m.from, undefined),
-          el('span', { class: 'to' }, ` to ${m.to}`),
+          this.name(d.from, undefined),
+          el('span', { class: 'to' }, ` to ${d.to}`),
           ': ',
-          this.text(m.text),
+          this.text(d.text),
         );
         break;
-      case 'join':
-        li.append(el('span', { class: 'note' }, `${m.from} joined`));
-        break;
-      case 'leave':
-        li.append(el('span', { class: 'note' }, `${m.from} left${m.reason === 'closed' ? '' : ` (${m.reason === 'kicked' ? 'kicked' : 'connection lost'})`}`));
-        break;
       case 'color': {
-        const sw = el('span', { class: 'swatch' });
-        sw.style.backgroundColor = safeColor(m.color);
-        li.append(el('span', { class: 'note' }, `${m.from} is now `, sw, m.color));
+        const swatch = el('span', { class: 'swatch' });
+        swatch.style.backgroundColor = d.color ?? '';
+        li.append(el('span', { class: 'note' }, `${d.from} ${d.note} `, swatch));
         break;
       }
+      case 'join':
+      case 'leave':
       case 'nick':
-        li.append(el('span', { class: 'note' }, `${m.from} is now known as ${m.name}`));
+        li.append(el('span', { class: 'note' }, `${d.from} ${d.note}`));
         break;
       case 'announce':
-        li.append(el('span', { class: 'label' }, 'announcement: '), this.text(m.text));
+        li.append(el('span', { class: 'label' }, 'announcement: '), this.text(d.text));
         break;
       case 'info':
-      case 'local':
-        li.append(el('span', { class: 'note text' }, m.text));
+        li.append(el('span', { class: 'note text' }, d.note));
         break;
       case 'error':
-        li.append(el('span', { class: 'text' }, m.message));
+        li.append(el('span', { class: 'text' }, d.note));
         break;
-      default:
-        return undefined;
     }
     return li;
   }

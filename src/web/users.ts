@@ -3,7 +3,8 @@
 // send a file. Also the name completion for the message box.
 
 import type { UserSummary } from '../shared/protocol.js';
-import { el, safeColor } from './dom.js';
+import { validColor } from '../shared/colors.js';
+import { el } from './dom.js';
 import type { PeerState } from './mesh.js';
 import type { Prefs } from './prefs.js';
 
@@ -44,7 +45,7 @@ export class UserList {
   }
 
   color(name: string): string {
-    return safeColor(this.users.find((u) => u.name === name)?.color);
+    return validColor(this.users.find((u) => u.name === name)?.color) ?? '';
   }
 
   setPeerState(name: string, s: PeerState): void {
@@ -80,7 +81,7 @@ export class UserList {
         el('span', { class: 'swatch' }),
         u.name,
       );
-      const color = safeColor(u.color);
+      const color = validColor(u.color) ?? '';
       if (color) who.style.color = color;
       (who.firstChild as HTMLElement).style.backgroundColor = color;
       if (mine) who.disabled = true;

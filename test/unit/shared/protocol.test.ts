@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { formatText, isEventId, newEventId, parseClientLine, ProtocolError } from '../../../src/shared/protocol.js';
+import { formatText, isEventId, parseClientLine, ProtocolError } from '../../../src/shared/protocol.js';
+import { newEventId } from '../../../src/store/eventid.js';
 import { LineReader } from '../../../src/handler/linereader.js';
 import { TokenBucket } from '../../../src/handler/ratelimit.js';
 
@@ -8,7 +9,7 @@ describe('wire protocol', () => {
     assert.deepEqual(parseClientLine('hello there'), { type: 'msg', text: 'hello there' });
     assert.deepEqual(parseClientLine('{not json, just braces}'), { type: 'msg', text: '{not json, just braces}' });
   });
-  it('parses the JSON messages of DESIGN.md section 4', () => {
+  it('parses the JSON messages of docs/design.md section 4', () => {
     assert.deepEqual(parseClientLine('{"type":"ping"}'), { type: 'ping' });
     assert.deepEqual(parseClientLine('{"type":"whisper","to":"bob","text":"psst"}'), { type: 'whisper', to: 'bob', text: 'psst' });
     assert.deepEqual(parseClientLine('{"type":"signal","to":"bob","data":{"sdp":"x"}}'), { type: 'signal', to: 'bob', data: { sdp: 'x' } });

@@ -1,0 +1,59 @@
+// An event in words, worded here only: the text lines (formatText), the history page and
+// the chat page render what this returns, so the three cannot disagree.
+
+import { validColor } from './colors.js';
+import type { ErrorCode, LeaveReason, RoomEvent, ServerMessage } from './protocol.js';
+
+/** What is described: the room's events, and what is said to one chatter only. */
+export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' | 'info' | 'error' }>;
+
+/**
+ * `text` is what someone wrote (a chatter, the operator): renderers show it as theirs
+ * (escaped, emoticons, search hits). `note` is our wording of what happened; where there
+ * is a `from`, the note follows the name ("joined", "rolls 2d6: 3 4 = 7"). `color` is
+ * the name's colour (the new colour for `color`), only ever a valid `#rrggbb`.
+ */
+export type Description =
+  | { kind: 'msg'; from: string; color?: string; text: string }
+  | { kind: 'me'; from: string; text: string }
+  | { kind: 'whisper'; from: string; to: string; text: string }
+  | { kind: 'announce'; text: string }
+  | { kind: 'join'; from: string; note: string }
+  | { kind: 'leave'; from: string; note: string }
+  | { kind: 'nick'; from: string; note: string }
+  | { kind: 'roll'; from: string; note: string }
+  | { kind: 'color'; from: string; color?: string; note: string }
+  | { kind: 'info'; note: string }
+  | { kind: 'error'; code: ErrorCode; note: string };
+
+const LEAVE_NOTES: Record<LeaveReason, string> = { closed: 'left (closed)', kicked: 'left (kicked)', lost: 'left (connection lost)' };
+
+// Nothing here may throw on a field of the wrong type (hence Array.isArray): a room log is
+// a file an operator may have edited, and a page must still show the rest of it.
+export function describe<E extends Describable>(e: E): Extract<Description, { kind: E['type'] }>;
+export function describe(e: Describable): Description {
+  switch (e.type) {
+    case 'msg':
+      return { kind: 'msg', from: e.from, color: validColor(e.color), text: e.text };
+    case 'me':
+      return { kind: 'me', from: e.from, text: e.text };
+    case 'whisper':
+      return { kind: 'whisper', from: e.from, to: e.to, text: e.text };
+    case 'announce':
+      return { kind: 'announce', text: e.text };
+    case 'join':
+      return { kind: 'join', from: e.from, note: 'joined' };
+    case 'leave':
+      return { kind: 'leave', from: e.from, note: Object.hasOwn(LEAVE_NOTES, e.reason) ? LEAVE_NOTES[e.reason] : 'left' };
+    case 'color':
+      return { kind: 'color', from: e.from, color: validColor(e.color), note: `is now ${e.color}` };
+    case 'nick':
+      return { kind: 'nick', from: e.from, note: `is now known as ${e.name}` };
+    case 'roll':
+      return { kind: 'roll', from: e.from, note: `rolls ${e.spec}: ${Array.isArray(e.rolls) ? e.rolls.join(' ') : ''} = ${e.total}` };
+    case 'info':
+      return { kind: 'info', note: e.text };
+    case 'error':
+      return { kind: 'error', code: e.code, note: e.message };
+  }
+}
