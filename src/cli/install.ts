@@ -148,6 +148,14 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
   say(`command    ${link} -> ${p.prefix}/bin/tailroom`);
 
   if (real) {
+    // The websocketd that limits message size: built from Debian's source with our patch, or
+    // the .deb an earlier build left in build/websocketd/ (bin/build-websocketd).
+    try {
+      execFileSync(join(src, 'bin', 'build-websocketd'), { stdio: 'inherit' });
+      say('websocketd with --maxmessagebytes');
+    } catch {
+      say('WARNING    websocketd has no message size limit (bin/build-websocketd failed): see README, Security');
+    }
     try {
       execFileSync('sysctl', ['-q', '-p', '/etc/sysctl.d/60-tailroom-inotify.conf'], { stdio: 'ignore' });
     } catch {

@@ -1,7 +1,7 @@
 // How tailroom runs websocketd: the command line is data, built in one place, so the
 // CLI, the systemd unit's ExecStart and the tests agree on it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -22,14 +22,40 @@ export interface WebsocketdPlan {
   bin: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** The --maxmessagebytes given; undefined when this websocketd has no such flag (the stock build). */
+  readLimit: number | undefined;
 }
 
-export function websocketdPlan(cfg: Config, root: string, overrides: Record<string, unknown>, bin = 'websocketd'): WebsocketdPlan {
+/**
+ * Whether `bin` takes --maxmessagebytes: the stock websocketd 0.4.1 reads every message
+ * whole, however large (docs/design.md, Facts); bin/build-websocketd builds one that does.
+ */
+export function hasReadLimit(bin = 'websocketd'): boolean {
+  const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 5000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--maxmessagebytes');
+}
+
+/** Room for the largest message or signal the chat takes, JSON-escaped, and then some. */
+export function wsMessageLimit(cfg: Config): number {
+  return cfg.server.max_ws_message_bytes > 0
+    ? cfg.server.max_ws_message_bytes
+    : 2 * Math.max(cfg.chat.max_message_bytes, cfg.chat.max_signal_bytes) + 64 * 1024;
+}
+
+export function websocketdPlan(
+  cfg: Config,
+  root: string,
+  overrides: Record<string, unknown>,
+  bin = 'websocketd',
+  readLimitFlag = hasReadLimit(bin),
+): WebsocketdPlan {
   const args = ['--port', String(cfg.server.port), '--address', cfg.server.host, '--passenv', PASSENV.join(',')];
   const cgi = join(root, 'dist', 'cgi');
   if (existsSync(cgi)) args.push('--cgidir', cgi);
   args.push('--staticdir', join(root, 'htdocs'));
   if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
+  const readLimit = readLimitFlag ? wsMessageLimit(cfg) : undefined;
+  if (readLimit !== undefined) args.push('--maxmessagebytes', String(readLimit));
   // One --origin with the whole list: websocketd keeps only the last of repeated flags.
   const origins = cfg.server.origin
     .split(',')
@@ -42,7 +68,7 @@ export function websocketdPlan(cfg: Config, root: string, overrides: Record<stri
   }
   args.push('--', process.execPath, ...HANDLER_NODE_FLAGS, join(root, 'dist', 'room.cjs'));
   const env = { ...process.env, TAILROOM_CONF: cfg.confPath, TAILROOM_SET: JSON.stringify(overrides) };
-  return { bin, args, env };
+  return { bin, args, env, readLimit };
 }
 
 /**
