@@ -5,7 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { tlsFiles } from './tls.js';
 import handlerFlags from './handler-flags.json' with { type: 'json' };
 
@@ -35,6 +35,23 @@ export function hasReadLimit(bin = 'websocketd'): boolean {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--maxmessagebytes');
 }
 
+/**
+ * Origins websocketd accepts a WebSocket from (host[:port]): server.origin, else the host
+ * of server.public_url, the site the chat is published at; none = any origin.
+ */
+export function allowedOrigins(cfg: Config): string[] {
+  const listed = cfg.server.origin
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (listed.length || !cfg.server.public_url) return listed;
+  try {
+    return [new URL(cfg.server.public_url).host];
+  } catch {
+    throw new ConfigError(`server.public_url is not a URL: "${cfg.server.public_url}"`);
+  }
+}
+
 /** Room for the largest message or signal the chat takes, JSON-escaped, and then some. */
 export function wsMessageLimit(cfg: Config): number {
   return cfg.server.max_ws_message_bytes > 0
@@ -57,11 +74,12 @@ export function websocketdPlan(
   const readLimit = readLimitFlag ? wsMessageLimit(cfg) : undefined;
   if (readLimit !== undefined) args.push('--maxmessagebytes', String(readLimit));
   // One --origin with the whole list: websocketd keeps only the last of repeated flags.
-  const origins = cfg.server.origin
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const origins = allowedOrigins(cfg);
   if (origins.length) args.push('--origin', origins.join(','));
+  else if (cfg.server.trusted_user_header.trim() !== '') {
+    // A signed-in user's browser would chat as them from any web page that opens a socket.
+    throw new ConfigError('server.trusted_user_header needs an Origin allow-list: set server.origin (or server.public_url, whose host it then defaults to)');
+  }
   if (cfg.server.tls) {
     const { cert, key } = tlsFiles(cfg);
     args.push('--ssl', '--sslcert', cert, '--sslkey', key);

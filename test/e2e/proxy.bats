@@ -190,7 +190,7 @@ forwarding_through_proxy() {
   none grep -q 6.6.6.6 "$DATA/audit.log"
   # The control: sent straight to websocketd, the sign-in header is honoured, so the
   # proxy is what kept mallory out above.
-  run ws "$URL/lobby" --header 'X-Remote-User: mallory' --wait welcome
+  run ws "$URL/lobby" --origin "$PROXY" --header 'X-Remote-User: mallory' --wait welcome
   assert_output --partial '"you":{"name":"mallory"'
 }
 
@@ -210,7 +210,7 @@ spellings_through_proxy() {
     refute_output --partial mallory
   done
   # The control: straight to websocketd, the underscore spelling is the trusted header.
-  run ws "$URL/lobby" --header 'X_Remote_User: mallory' --wait welcome
+  run ws "$URL/lobby" --origin "$PROXY" --header 'X_Remote_User: mallory' --wait welcome
   assert_output --partial '"you":{"name":"mallory"'
 }
 
