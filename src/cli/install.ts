@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { checkoutRoot } from '../config.js';
+import { checkoutRoot, loadConfig } from '../config.js';
+import { maxForks, serviceLimits } from '../launch/websocketd.js';
 import { UsageError } from './roomarg.js';
 
 type InstallArgs = InstallPlan;
@@ -27,11 +28,17 @@ export interface InstallPlan {
   var: string;
   user: string;
   bin: string;
+  /** server.max_forks as the installed config has it: sizes the unit's MemoryMax and TasksMax. */
+  forks?: number;
 }
 
 /** A shipped file with the FHS paths and user replaced by the ones being installed to. */
 export function substitute(text: string, p: InstallPlan): string {
   let out = text.replaceAll(FHS.prefix, p.prefix).replaceAll(FHS.etc, p.etc).replaceAll(FHS.var, p.var);
+  if (p.forks !== undefined) {
+    const { memoryMax, tasksMax } = serviceLimits(p.forks);
+    out = out.replace(/^MemoryMax=.*$/m, `MemoryMax=${memoryMax}`).replace(/^TasksMax=.*$/m, `TasksMax=${tasksMax}`);
+  }
   if (p.user !== FHS.user) out = out.replace(/^(User|Group)=tailroom$/gm, `$1=${p.user}`).replace(/^(\s*su) tailroom tailroom$/gm, `$1 ${p.user} ${p.user}`);
   // StateDirectory= only names directories under /var/lib; elsewhere ReadWritePaths= does it.
   if (p.var !== FHS.var) out = out.replace(/^StateDirectory(Mode)?=.*\n/gm, '');
@@ -184,6 +191,9 @@ export const installVerb: CommandModule<object, InstallArgs> = {
     const plan: InstallPlan = { root: resolve(args.root), prefix: args.prefix, etc: args.etc, var: args.var, user: args.user, bin: args.bin };
     const real = plan.root === '/';
     if (real && process.getuid?.() !== 0) throw new UsageError('a real install needs root (or stage one with --root DIR)');
+    // The limits follow the config the service will run with: the admin's, if there is one.
+    const etcIni = join(plan.root, plan.etc, 'chat.ini');
+    plan.forks = maxForks(loadConfig({ confPath: existsSync(etcIni) ? etcIni : join(checkoutRoot(), 'conf', 'chat.ini'), env: {} }));
     install(checkoutRoot(), plan, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(
       real

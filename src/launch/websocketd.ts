@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type Config, ConfigError } from '../config.js';
 import { tlsFiles } from './tls.js';
@@ -33,6 +34,24 @@ export interface WebsocketdPlan {
 export function hasReadLimit(bin = 'websocketd'): boolean {
   const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 5000 });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--maxmessagebytes');
+}
+
+/** What one process costs: a handler idles at ~7 MB private plus its share of node (README, Performance). */
+const MB_PER_PROCESS = 10;
+
+/** server.max_forks, or for 0 as many processes as half this machine's memory holds. */
+export function maxForks(cfg: Config, totalBytes = totalmem()): number {
+  if (cfg.server.max_forks > 0) return cfg.server.max_forks;
+  return Math.max(32, Math.floor(totalBytes / 2 / (MB_PER_PROCESS * 1024 * 1024)));
+}
+
+/**
+ * The service's cgroup limits for that many processes: a node process has about eleven
+ * threads, and a little more than its idle memory while it works; then room for
+ * websocketd and the CLI.
+ */
+export function serviceLimits(forks: number): { memoryMax: string; tasksMax: number } {
+  return { memoryMax: `${forks * 12 + 512}M`, tasksMax: forks * 12 + 128 };
 }
 
 /**
@@ -70,7 +89,7 @@ export function websocketdPlan(
   const cgi = join(root, 'dist', 'cgi');
   if (existsSync(cgi)) args.push('--cgidir', cgi);
   args.push('--staticdir', join(root, 'htdocs'));
-  if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
+  args.push('--maxforks', String(maxForks(cfg)));
   const readLimit = readLimitFlag ? wsMessageLimit(cfg) : undefined;
   if (readLimit !== undefined) args.push('--maxmessagebytes', String(readLimit));
   // One --origin with the whole list: websocketd keeps only the last of repeated flags.
