@@ -140,6 +140,8 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
   const placed: [string, string][] = [
     ['systemd/tailroom.service', '/etc/systemd/system/tailroom.service'],
     ['systemd/tailroom-stun.service', '/etc/systemd/system/tailroom-stun.service'],
+    ['systemd/tailroom-prune.service', '/etc/systemd/system/tailroom-prune.service'],
+    ['systemd/tailroom-prune.timer', '/etc/systemd/system/tailroom-prune.timer'],
     ['systemd/60-tailroom-inotify.conf', '/etc/sysctl.d/60-tailroom-inotify.conf'],
     ['logrotate/tailroom', '/etc/logrotate.d/tailroom'],
   ];
@@ -197,7 +199,7 @@ export const installVerb: CommandModule<object, InstallArgs> = {
     install(checkoutRoot(), plan, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(
       real
-        ? `\nnext: edit ${plan.etc}/chat.ini, then\n  systemctl enable --now tailroom tailroom-stun\n  journalctl -u tailroom -f\n`
+        ? `\nnext: edit ${plan.etc}/chat.ini, then\n  systemctl enable --now tailroom tailroom-stun tailroom-prune.timer\n  journalctl -u tailroom -f\n`
         : `\nstaged under ${plan.root}; paths inside the files are the final ones (${plan.prefix}, ${plan.etc}, ${plan.var})\n`,
     );
   },

@@ -74,11 +74,11 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   node "$ROOT/dist/tailroom.mjs" install --root "$TMP" >/dev/null
   mkdir "$TMP/verify"
   local unit
-  for unit in tailroom.service tailroom-stun.service; do
+  for unit in tailroom.service tailroom-stun.service tailroom-prune.service tailroom-prune.timer; do
     # verify checks that ExecStart exists: point the copy at the staged install.
     sed "s#/opt/tailroom/#$TMP/opt/tailroom/#g" "$TMP/etc/systemd/system/$unit" >"$TMP/verify/$unit"
   done
-  run systemd-analyze verify "$TMP/verify/tailroom.service" "$TMP/verify/tailroom-stun.service"
+  run systemd-analyze verify "$TMP/verify/tailroom.service" "$TMP/verify/tailroom-stun.service" "$TMP/verify/tailroom-prune.service" "$TMP/verify/tailroom-prune.timer"
   echo "$output"
   assert_success
   assert_output '' # an unknown or misspelt directive is only a warning: none allowed
@@ -89,6 +89,9 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   done
   grep -qx 'ExecStart=/opt/tailroom/bin/tailroom start --set stun.enabled=false' "$u"
   grep -qx 'ExecStart=/opt/tailroom/bin/tailroom stun' "$TMP/etc/systemd/system/tailroom-stun.service"
+  # pruning runs daily, not only when the service stops
+  grep -qx 'ExecStart=/opt/tailroom/bin/tailroom prune' "$TMP/etc/systemd/system/tailroom-prune.service"
+  grep -qx 'OnCalendar=daily' "$TMP/etc/systemd/system/tailroom-prune.timer"
 }
 
 @test "the unit's MemoryMax and TasksMax follow server.max_forks; websocketd gets --maxforks, sized for the machine by default" {
