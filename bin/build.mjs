@@ -10,12 +10,12 @@
 //                                                    served by websocketd's --staticdir htdocs)
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { warmUp } from './warm-up.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -142,24 +142,14 @@ function cachedEntry(entry, base, { flags = [], env, input = '' }) {
   );
   chmodSync(entry, 0o755);
   const data = mkdtempSync(join(tmpdir(), 'tailroom-build-'));
-  const child = spawn(process.execPath, [...flags, entry], {
-    env: {
-      PATH: process.env.PATH,
-      TAILROOM_CONF: join(root, 'conf', 'chat.ini'),
-      TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }),
-      ...env,
-    },
-    stdio: ['pipe', 'pipe', 'ignore'],
-  });
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.stdout.once('data', () => child.stdin.end(input));
-    child.stdout.resume();
-    child.once('exit', () => {
-      clearTimeout(timer);
-      rmSync(data, { recursive: true, force: true });
-      if (!existsSync(`${base}.${digest}.cache`)) console.warn(`build: no code cache for ${entry} (it runs without)`);
-      resolve();
-    });
+  const childEnv = {
+    PATH: process.env.PATH,
+    TAILROOM_CONF: join(root, 'conf', 'chat.ini'),
+    TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'stun.enabled': false }),
+    ...env,
+  };
+  return warmUp(entry, { flags, env: childEnv, input }).then(() => {
+    rmSync(data, { recursive: true, force: true });
+    if (!existsSync(`${base}.${digest}.cache`)) console.warn(`build: no code cache for ${entry} (it runs without)`);
   });
 }

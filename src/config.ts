@@ -23,7 +23,20 @@ export const SETTINGS = [
   { section: 'server', key: 'host', kind: 'string', default: '127.0.0.1', doc: 'address websocketd listens on' },
   { section: 'server', key: 'port', kind: 'int', default: 8089, doc: 'port for chat, pages and static files' },
   { section: 'server', key: 'data_dir', kind: 'string', default: '', doc: 'where rooms/ users/ sessions/ live; empty = the checkout' },
-  { section: 'server', key: 'max_forks', kind: 'int', default: 0, doc: 'most processes websocketd runs at once; 0 = no limit' },
+  {
+    section: 'server',
+    key: 'max_forks',
+    kind: 'int',
+    default: 0,
+    doc: 'most processes (connections + page views) websocketd runs at once; past it, HTTP 429; 0 = sized for this machine: half its memory at 10 MB a process',
+  },
+  {
+    section: 'server',
+    key: 'max_ws_message_bytes',
+    kind: 'int',
+    default: 0,
+    doc: 'largest WebSocket message websocketd reads (the patched build: bin/build-websocketd); 0 = twice the larger of chat.max_message_bytes and chat.max_signal_bytes, plus 64 KiB',
+  },
   { section: 'server', key: 'origin', kind: 'string', default: '', doc: 'allowed browser origins (host[:port], comma separated); empty = any' },
   { section: 'server', key: 'public_url', kind: 'string', default: '', doc: 'URL users reach the chat at, for links and messages; empty = http://host:port/' },
   {

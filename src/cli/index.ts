@@ -1,6 +1,7 @@
 // yargs wiring: one module per verb.
 
 import yargs from 'yargs';
+import pkg from '../../package.json' with { type: 'json' };
 import { ConfigError } from '../config.js';
 import { announce } from './announce.js';
 import { config } from './config.js';
@@ -37,7 +38,7 @@ export async function main(argv: string[]): Promise<void> {
       .strict()
       .help()
       .alias('h', 'help')
-      .version(false)
+      .version(pkg.version)
       .fail((msg, err, y) => {
         if (err) throw err;
         process.stderr.write(`${y.help()}\n\n${msg}\n`);

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { checkoutRoot } from '../config.js';
+import { checkoutRoot, loadConfig } from '../config.js';
+import { maxForks, serviceLimits } from '../launch/websocketd.js';
 import { UsageError } from './roomarg.js';
 
 type InstallArgs = InstallPlan;
@@ -27,11 +28,17 @@ export interface InstallPlan {
   var: string;
   user: string;
   bin: string;
+  /** server.max_forks as the installed config has it: sizes the unit's MemoryMax and TasksMax. */
+  forks?: number;
 }
 
 /** A shipped file with the FHS paths and user replaced by the ones being installed to. */
 export function substitute(text: string, p: InstallPlan): string {
   let out = text.replaceAll(FHS.prefix, p.prefix).replaceAll(FHS.etc, p.etc).replaceAll(FHS.var, p.var);
+  if (p.forks !== undefined) {
+    const { memoryMax, tasksMax } = serviceLimits(p.forks);
+    out = out.replace(/^MemoryMax=.*$/m, `MemoryMax=${memoryMax}`).replace(/^TasksMax=.*$/m, `TasksMax=${tasksMax}`);
+  }
   if (p.user !== FHS.user) out = out.replace(/^(User|Group)=tailroom$/gm, `$1=${p.user}`).replace(/^(\s*su) tailroom tailroom$/gm, `$1 ${p.user} ${p.user}`);
   // StateDirectory= only names directories under /var/lib; elsewhere ReadWritePaths= does it.
   if (p.var !== FHS.var) out = out.replace(/^StateDirectory(Mode)?=.*\n/gm, '');
@@ -133,6 +140,8 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
   const placed: [string, string][] = [
     ['systemd/tailroom.service', '/etc/systemd/system/tailroom.service'],
     ['systemd/tailroom-stun.service', '/etc/systemd/system/tailroom-stun.service'],
+    ['systemd/tailroom-prune.service', '/etc/systemd/system/tailroom-prune.service'],
+    ['systemd/tailroom-prune.timer', '/etc/systemd/system/tailroom-prune.timer'],
     ['systemd/60-tailroom-inotify.conf', '/etc/sysctl.d/60-tailroom-inotify.conf'],
     ['logrotate/tailroom', '/etc/logrotate.d/tailroom'],
   ];
@@ -148,6 +157,14 @@ export function install(src: string, p: InstallPlan, say: (line: string) => void
   say(`command    ${link} -> ${p.prefix}/bin/tailroom`);
 
   if (real) {
+    // The websocketd that limits message size: built from Debian's source with our patch, or
+    // the .deb an earlier build left in build/websocketd/ (bin/build-websocketd).
+    try {
+      execFileSync(join(src, 'bin', 'build-websocketd'), { stdio: 'inherit' });
+      say('websocketd with --maxmessagebytes');
+    } catch {
+      say('WARNING    websocketd has no message size limit (bin/build-websocketd failed): see README, Security');
+    }
     try {
       execFileSync('sysctl', ['-q', '-p', '/etc/sysctl.d/60-tailroom-inotify.conf'], { stdio: 'ignore' });
     } catch {
@@ -176,10 +193,13 @@ export const installVerb: CommandModule<object, InstallArgs> = {
     const plan: InstallPlan = { root: resolve(args.root), prefix: args.prefix, etc: args.etc, var: args.var, user: args.user, bin: args.bin };
     const real = plan.root === '/';
     if (real && process.getuid?.() !== 0) throw new UsageError('a real install needs root (or stage one with --root DIR)');
+    // The limits follow the config the service will run with: the admin's, if there is one.
+    const etcIni = join(plan.root, plan.etc, 'chat.ini');
+    plan.forks = maxForks(loadConfig({ confPath: existsSync(etcIni) ? etcIni : join(checkoutRoot(), 'conf', 'chat.ini'), env: {} }));
     install(checkoutRoot(), plan, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(
       real
-        ? `\nnext: edit ${plan.etc}/chat.ini, then\n  systemctl enable --now tailroom tailroom-stun\n  journalctl -u tailroom -f\n`
+        ? `\nnext: edit ${plan.etc}/chat.ini, then\n  systemctl enable --now tailroom tailroom-stun tailroom-prune.timer\n  journalctl -u tailroom -f\n`
         : `\nstaged under ${plan.root}; paths inside the files are the final ones (${plan.prefix}, ${plan.etc}, ${plan.var})\n`,
     );
   },

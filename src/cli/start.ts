@@ -66,6 +66,11 @@ export const start: CommandModule<object, StartArgs> = {
 
     if (cfg.server.tls) ensureTls(cfg, (line) => process.stderr.write(`${line}\n`));
     const plan = websocketdPlan(cfg, root, overrides);
+    if (plan.readLimit === undefined) {
+      process.stderr.write(
+        'tailroom: WARNING: this websocketd has no --maxmessagebytes, so one client can make it hold any amount of memory; run bin/build-websocketd as root (README, Security)\n',
+      );
+    }
     const ws = spawnWebsocketd(plan);
     let stopping = false;
     // websocketd runs detached: its process group holds it and every handler it spawned.

@@ -1,11 +1,12 @@
 // How tailroom runs websocketd: the command line is data, built in one place, so the
 // CLI, the systemd unit's ExecStart and the tests agree on it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { type Config, ConfigError } from '../config.js';
 import { tlsFiles } from './tls.js';
 import handlerFlags from './handler-flags.json' with { type: 'json' };
 
@@ -22,27 +23,89 @@ export interface WebsocketdPlan {
   bin: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** The --maxmessagebytes given; undefined when this websocketd has no such flag (the stock build). */
+  readLimit: number | undefined;
 }
 
-export function websocketdPlan(cfg: Config, root: string, overrides: Record<string, unknown>, bin = 'websocketd'): WebsocketdPlan {
+/**
+ * Whether `bin` takes --maxmessagebytes: the stock websocketd 0.4.1 reads every message
+ * whole, however large (docs/design.md, Facts); bin/build-websocketd builds one that does.
+ */
+export function hasReadLimit(bin = 'websocketd'): boolean {
+  const r = spawnSync(bin, ['--help'], { encoding: 'utf8', timeout: 5000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.includes('--maxmessagebytes');
+}
+
+/** What one process costs: a handler idles at ~7 MB private plus its share of node (README, Performance). */
+const MB_PER_PROCESS = 10;
+
+/** server.max_forks, or for 0 as many processes as half this machine's memory holds. */
+export function maxForks(cfg: Config, totalBytes = totalmem()): number {
+  if (cfg.server.max_forks > 0) return cfg.server.max_forks;
+  return Math.max(32, Math.floor(totalBytes / 2 / (MB_PER_PROCESS * 1024 * 1024)));
+}
+
+/**
+ * The service's cgroup limits for that many processes: a node process has about eleven
+ * threads, and a little more than its idle memory while it works; then room for
+ * websocketd and the CLI.
+ */
+export function serviceLimits(forks: number): { memoryMax: string; tasksMax: number } {
+  return { memoryMax: `${forks * 12 + 512}M`, tasksMax: forks * 12 + 128 };
+}
+
+/**
+ * Origins websocketd accepts a WebSocket from (host[:port]): server.origin, else the host
+ * of server.public_url, the site the chat is published at; none = any origin.
+ */
+export function allowedOrigins(cfg: Config): string[] {
+  const listed = cfg.server.origin
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (listed.length || !cfg.server.public_url) return listed;
+  try {
+    return [new URL(cfg.server.public_url).host];
+  } catch {
+    throw new ConfigError(`server.public_url is not a URL: "${cfg.server.public_url}"`);
+  }
+}
+
+/** Room for the largest message or signal the chat takes, JSON-escaped, and then some. */
+export function wsMessageLimit(cfg: Config): number {
+  return cfg.server.max_ws_message_bytes > 0
+    ? cfg.server.max_ws_message_bytes
+    : 2 * Math.max(cfg.chat.max_message_bytes, cfg.chat.max_signal_bytes) + 64 * 1024;
+}
+
+export function websocketdPlan(
+  cfg: Config,
+  root: string,
+  overrides: Record<string, unknown>,
+  bin = 'websocketd',
+  readLimitFlag = hasReadLimit(bin),
+): WebsocketdPlan {
   const args = ['--port', String(cfg.server.port), '--address', cfg.server.host, '--passenv', PASSENV.join(',')];
   const cgi = join(root, 'dist', 'cgi');
   if (existsSync(cgi)) args.push('--cgidir', cgi);
   args.push('--staticdir', join(root, 'htdocs'));
-  if (cfg.server.max_forks > 0) args.push('--maxforks', String(cfg.server.max_forks));
+  args.push('--maxforks', String(maxForks(cfg)));
+  const readLimit = readLimitFlag ? wsMessageLimit(cfg) : undefined;
+  if (readLimit !== undefined) args.push('--maxmessagebytes', String(readLimit));
   // One --origin with the whole list: websocketd keeps only the last of repeated flags.
-  const origins = cfg.server.origin
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const origins = allowedOrigins(cfg);
   if (origins.length) args.push('--origin', origins.join(','));
+  else if (cfg.server.trusted_user_header.trim() !== '') {
+    // A signed-in user's browser would chat as them from any web page that opens a socket.
+    throw new ConfigError('server.trusted_user_header needs an Origin allow-list: set server.origin (or server.public_url, whose host it then defaults to)');
+  }
   if (cfg.server.tls) {
     const { cert, key } = tlsFiles(cfg);
     args.push('--ssl', '--sslcert', cert, '--sslkey', key);
   }
   args.push('--', process.execPath, ...HANDLER_NODE_FLAGS, join(root, 'dist', 'room.cjs'));
   const env = { ...process.env, TAILROOM_CONF: cfg.confPath, TAILROOM_SET: JSON.stringify(overrides) };
-  return { bin, args, env };
+  return { bin, args, env, readLimit };
 }
 
 /**

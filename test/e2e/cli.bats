@@ -240,3 +240,9 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   assert_success
   assert_line --index 0 --partial '*** welcome to lobby'
 }
+
+@test "tailroom --version prints the package's version" {
+  run node "$ROOT/dist/tailroom.mjs" --version
+  assert_success
+  assert_output "$(node -p 'require("'"$ROOT"'/package.json").version')"
+}

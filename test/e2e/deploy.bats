@@ -74,11 +74,11 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   node "$ROOT/dist/tailroom.mjs" install --root "$TMP" >/dev/null
   mkdir "$TMP/verify"
   local unit
-  for unit in tailroom.service tailroom-stun.service; do
+  for unit in tailroom.service tailroom-stun.service tailroom-prune.service tailroom-prune.timer; do
     # verify checks that ExecStart exists: point the copy at the staged install.
     sed "s#/opt/tailroom/#$TMP/opt/tailroom/#g" "$TMP/etc/systemd/system/$unit" >"$TMP/verify/$unit"
   done
-  run systemd-analyze verify "$TMP/verify/tailroom.service" "$TMP/verify/tailroom-stun.service"
+  run systemd-analyze verify "$TMP/verify/tailroom.service" "$TMP/verify/tailroom-stun.service" "$TMP/verify/tailroom-prune.service" "$TMP/verify/tailroom-prune.timer"
   echo "$output"
   assert_success
   assert_output '' # an unknown or misspelt directive is only a warning: none allowed
@@ -89,6 +89,35 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   done
   grep -qx 'ExecStart=/opt/tailroom/bin/tailroom start --set stun.enabled=false' "$u"
   grep -qx 'ExecStart=/opt/tailroom/bin/tailroom stun' "$TMP/etc/systemd/system/tailroom-stun.service"
+  # pruning runs daily, not only when the service stops
+  grep -qx 'ExecStart=/opt/tailroom/bin/tailroom prune' "$TMP/etc/systemd/system/tailroom-prune.service"
+  grep -qx 'OnCalendar=daily' "$TMP/etc/systemd/system/tailroom-prune.timer"
+}
+
+@test "the unit's MemoryMax and TasksMax follow server.max_forks; websocketd gets --maxforks, sized for the machine by default" {
+  mkdir -p "$TMP/etc/tailroom"
+  printf '[server]\nmax_forks = 100\n' >"$TMP/etc/tailroom/chat.ini"
+  node "$ROOT/dist/tailroom.mjs" install --root "$TMP" >/dev/null
+  local u="$TMP/etc/systemd/system/tailroom.service"
+  grep -qx 'MemoryMax=1712M' "$u"
+  grep -qx 'TasksMax=1328' "$u"
+  # By default: half the memory at 10 MB a process.
+  start_server
+  local want=$(($(awk '/^MemTotal/ {print $2}' /proc/meminfo) * 1024 / 2 / (10 * 1024 * 1024)))
+  ((want < 32)) && want=32
+  tr '\0' ' ' <"/proc/$(pgrep -P "$SERVER_PID" -x websocketd)/cmdline" | grep -q -- "--maxforks $want "
+  cleanup_server
+  # Past it, websocketd answers 429 to a connection, and the page views that were running still finish.
+  start_server --max-forks 2
+  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --wait welcome --sleep 4000 &>/dev/null &
+  local c1=$!
+  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --wait welcome --sleep 4000 &>/dev/null &
+  local c2=$!
+  wait_until bash -c "[ \$(pgrep -P $(pgrep -P "$SERVER_PID" -x websocketd) | wc -l) -ge 2 ]"
+  run ws "$URL/lobby" --wait welcome
+  kill "$c1" "$c2" 2>/dev/null || true
+  [ "$status" -eq 3 ]
+  assert_output --partial 'HTTP 429'
 }
 
 @test "start --tls without a pair makes a self-signed one once (0600, with a warning) and serves wss and https" {

@@ -186,3 +186,23 @@ figures() { # mode
     rl.on("close", () => { if (bad) { console.log(bad + " torn lines"); process.exit(1); } });'
   [ "$(ls "$DATA"/rooms/lobby.log-* | wc -l)" -eq "$ROTATIONS" ]
 }
+
+@test "the audit log, when it is a file, is rotated by the shipped config and loses no line" {
+  cleanup_server
+  start_server --set stun.enabled=false --set server.audit_log=audit.log
+  sed -e "s#/var/lib/tailroom/#$DATA/#" -e "s#^\( *su\) tailroom tailroom#\1 $(id -un) $(id -gn)#" "$ROOT/logrotate/tailroom" >"$TMP/logrotate.conf"
+  grep -q "^$DATA/audit.log {" "$TMP/logrotate.conf"
+  run ws "$URL/lobby" --wait welcome
+  assert_success
+  wait_until grep -q 'outcome=closed' "$DATA/audit.log"
+  logrotate -f -s "$TMP/state" "$TMP/logrotate.conf"
+  [ ! -e "$DATA/audit.log" ]
+  compgen -G "$DATA/audit.log-*" >/dev/null
+  run ws "$URL/lobby" --wait welcome
+  assert_success
+  wait_until grep -q 'outcome=closed' "$DATA/audit.log"
+  # two lines a connection, each in exactly one file
+  [ "$(cat "$DATA"/audit.log* | grep -c 'tailroom-audit .*outcome=joined')" = 2 ]
+  [ "$(cat "$DATA"/audit.log* | grep -c 'tailroom-audit .*outcome=closed')" = 2 ]
+  [ "$(grep -c tailroom-audit "$DATA/audit.log")" = 2 ]
+}

@@ -216,7 +216,7 @@ seed_archive() {
 
 @test "a trusted proxy header names the user on the pages and in the room" {
   cleanup_server
-  start_server --set server.trusted_user_header=X-Remote-User
+  start_server --set server.trusted_user_header=X-Remote-User --set server.origin=127.0.0.1
   BASE="http://127.0.0.1:$PORT"
   OUT="$DATA.out"
   mkdir -p "$OUT"

@@ -107,7 +107,7 @@ LogLevel warn
 Listen 127.0.0.1:$PROXY_PORT
 $user
 EOF
-    for mod in mpm_event authz_core alias proxy proxy_http proxy_wstunnel rewrite headers socache_shmcb ssl; do
+    for mod in mpm_event authz_core alias proxy proxy_http proxy_wstunnel rewrite headers setenvif socache_shmcb ssl; do
       echo "LoadModule ${mod}_module $m/mod_$mod.so"
     done
     echo "Include $TMP/site.conf"
@@ -190,11 +190,29 @@ forwarding_through_proxy() {
   none grep -q 6.6.6.6 "$DATA/audit.log"
   # The control: sent straight to websocketd, the sign-in header is honoured, so the
   # proxy is what kept mallory out above.
-  run ws "$URL/lobby" --header 'X-Remote-User: mallory' --wait welcome
+  run ws "$URL/lobby" --origin "$PROXY" --header 'X-Remote-User: mallory' --wait welcome
   assert_output --partial '"you":{"name":"mallory"'
 }
 
 none() { ! "$@"; }
+
+# websocketd maps `-` and `_` alike and ignores case: X_Remote_User, x-REMOTE-user and
+# X-Remote_User all arrive as HTTP_X_REMOTE_USER. None may sign anyone in through the proxy.
+spellings_through_proxy() {
+  local h
+  for h in 'X_Remote_User' 'x-REMOTE-user' 'X-Remote_User' 'X_REMOTE-USER'; do
+    run ws "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --header "$h: mallory" --wait welcome
+    echo "$h: $output"
+    refute_output --partial mallory
+    # either refused by the proxy, or in as nobody in particular
+    [[ $status -eq 3 ]] || assert_output --partial '"you":{"name":"Anonymous"'
+    run curl -s --cacert "$TMP/cert.pem" -H "$h: mallory" "$PROXY/chat/settings"
+    refute_output --partial mallory
+  done
+  # The control: straight to websocketd, the underscore spelling is the trusted header.
+  run ws "$URL/lobby" --origin "$PROXY" --header 'X_Remote_User: mallory' --wait welcome
+  assert_output --partial '"you":{"name":"mallory"'
+}
 
 @test "nginx: pages, settings and chat under /chat/ with the WebSocket upgrade over TLS" {
   command -v nginx >/dev/null || skip "nginx is not installed (bin/setup --test)"
@@ -220,4 +238,16 @@ none() { ! "$@"; }
   command -v apache2 >/dev/null || skip "apache2 is not installed (bin/setup --test)"
   start_apache
   forwarding_through_proxy
+}
+
+@test "nginx: no spelling of the sign-in header (underscores, mixed case) gets through" {
+  command -v nginx >/dev/null || skip "nginx is not installed (bin/setup --test)"
+  start_nginx
+  spellings_through_proxy
+}
+
+@test "apache: no spelling of the sign-in header (underscores, mixed case) gets through" {
+  command -v apache2 >/dev/null || skip "apache2 is not installed (bin/setup --test)"
+  start_apache
+  spellings_through_proxy
 }

@@ -9,7 +9,7 @@ setup() {
   DATA="$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom-2h.XXXXXX")"
   PIDS=""
   COMMON=(--data-dir "$DATA" --set files.shared_fs=true --set files.watch=poll --set chat.presence_stale_ms=2000
-    --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set chat.rate_per_sec=0)
+    --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set server.origin=127.0.0.1 --set chat.rate_per_sec=0)
 }
 
 # wsbg ARGS... &: the client in the background as the process $! names, so a kill

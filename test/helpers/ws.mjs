@@ -39,6 +39,8 @@ for (let i = 0; i < argv.length; i++) {
 }
 
 if (cookie) headers.Cookie = cookie;
+// Browsers always send one: the page's own origin, taken here from the URL.
+origin ??= new URL(url.replace(/^ws/i, 'http')).origin;
 const ws = new WebSocket(url, { headers, origin, localAddress });
 const received = [];
 let waiter;
