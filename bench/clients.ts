@@ -4,7 +4,7 @@
 // Each worker keeps its clients' arrivals (bench message text → absolute time) and hands
 // over what is new when asked; the main thread sees a Client per connection.
 
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { type MessagePort, parentPort, Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 
 /** Milliseconds on a clock every thread of this process shares. */
@@ -59,6 +59,13 @@ export class ClientPool {
     });
   }
 
+  /** The worker that holds client `id`. */
+  private workerOf(id: number): Worker {
+    const w = this.workers[id % this.workers.length];
+    if (!w) throw new Error('a ClientPool needs at least one worker');
+    return w;
+  }
+
   private ask(w: Worker, key: number, msg: ToWorker): Promise<FromWorker> {
     return new Promise((resolve) => {
       this.pending.set(key, resolve);
@@ -68,7 +75,7 @@ export class ClientPool {
 
   async connect(base: string, room: string, timeoutMs = 60000): Promise<Client> {
     const id = this.nextId++;
-    const w = this.workers[id % this.workers.length];
+    const w = this.workerOf(id);
     const m = await this.ask(w, id, { op: 'connect', id, url: `${base}/${room}`, timeoutMs });
     if (m.op !== 'welcome') throw new Error(m.op === 'failed' ? m.error : 'no welcome');
     const c: Client = {
@@ -91,7 +98,7 @@ export class ClientPool {
    * can grow. Resolves to how many were sent.
    */
   async flood(c: Client, until: number, prefix: string, window = 4): Promise<number> {
-    const m = await this.ask(this.workers[c.id % this.workers.length], c.id, { op: 'flood', id: c.id, until, prefix, window });
+    const m = await this.ask(this.workerOf(c.id), c.id, { op: 'flood', id: c.id, until, prefix, window });
     return m.op === 'flooded' ? m.sent : 0;
   }
 
@@ -114,8 +121,7 @@ export class ClientPool {
   }
 }
 
-function serve(): void {
-  const port = parentPort!;
+function serve(port: MessagePort): void {
   const sockets = new Map<number, WebSocket>();
   let arrivals: [number, string, number][] = [];
   /** Per client and flood prefix (`f3`): how many of that sender's lines came back to it. */
@@ -200,4 +206,5 @@ function serve(): void {
   });
 }
 
-if (!isMainThread) serve();
+// In a worker thread (only there is there a parent port): serve the main thread's pool.
+if (parentPort) serve(parentPort);

@@ -16,7 +16,7 @@
 // thread decoding every frame of a 200-chatter flood measured itself, not the server.
 // Every wait is bounded; the websocketd it starts is stopped by pid (its process group).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -50,7 +50,14 @@ const CLK_TCK = 100;
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+/** `xs[i]`, counting round and round (a round-robin over a list that is never empty). */
+function cycle<T>(xs: readonly T[], i: number): T {
+  const x = xs[i % xs.length];
+  if (x === undefined) throw new Error('cycle over an empty list');
+  return x;
 }
 
 function descendants(pid: number): number[] {
@@ -73,8 +80,8 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-function handlerPids(server: ChildProcess): number[] {
-  return descendants(server.pid!).filter((p) => {
+function handlerPids(serverPid: number): number[] {
+  return descendants(serverPid).filter((p) => {
     try {
       return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('room.');
     } catch {
@@ -103,7 +110,8 @@ function cpuSec(pid: number): number {
   }
 }
 
-function startServer(port: number, data: string, extra: Record<string, unknown> = {}): ChildProcess {
+/** websocketd in a process group of its own, which its pid names. */
+function startServer(port: number, data: string, extra: Record<string, unknown> = {}): number {
   const overrides = { 'server.port': port, 'server.data_dir': data, 'chat.history_on_join': 0, 'chat.idle_timeout_sec': 0, ...extra };
   const cfg = loadConfig({ root: ROOT, confPath: join(ROOT, 'conf', 'chat.ini'), overrides, env: {} });
   const plan = websocketdPlan(cfg, ROOT, overrides);
@@ -114,13 +122,15 @@ function startServer(port: number, data: string, extra: Record<string, unknown> 
   plan.args.unshift('--loglevel', 'error');
   // A server's environment, not this shell's (NODE_EXTRA_CA_CERTS alone costs ~60 ms a start).
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, TAILROOM_CONF: plan.env.TAILROOM_CONF, TAILROOM_SET: plan.env.TAILROOM_SET };
-  return spawn(plan.bin, plan.args, { env, stdio: 'ignore', detached: true, cwd: ROOT });
+  const { pid } = spawn(plan.bin, plan.args, { env, stdio: 'ignore', detached: true, cwd: ROOT });
+  if (pid === undefined) throw new Error(`cannot start ${plan.bin}`);
+  return pid;
 }
 
-async function stopServer(server: ChildProcess, data: string): Promise<void> {
+async function stopServer(serverPid: number, data: string): Promise<void> {
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
     try {
-      process.kill(-server.pid!, sig);
+      process.kill(-serverPid, sig);
     } catch {
       /* gone */
     }
@@ -135,7 +145,7 @@ async function connectAll(base: string, rooms: string[], n: number): Promise<{ c
   const clients: Client[] = [];
   let firstBatch: number[] = [];
   for (let i = 0; i < n; i += batch) {
-    const got = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => connect(base, rooms[(i + k) % rooms.length])));
+    const got = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, (_, k) => connect(base, cycle(rooms, i + k))));
     if (i === 0) firstBatch = got.map((c) => c.welcomeAt);
     clients.push(...got);
   }
@@ -181,7 +191,7 @@ type Row = Record<string, number | string>;
 
 async function roomsScenario(n: number, port: number): Promise<Row> {
   const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
-  const server = startServer(port, data, { 'chat.rate_per_sec': 0 });
+  const serverPid = startServer(port, data, { 'chat.rate_per_sec': 0 });
   const roomCount = Number(opt.rooms);
   const rooms = Array.from({ length: roomCount }, (_, i) => `bench${i}`);
   let clients: Client[] = [];
@@ -191,13 +201,13 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
     const c = await connectAll(base, rooms, n);
     clients = c.clients;
     await sleep(1500); // let join storms and user lists settle before measuring
-    const handlers = handlerPids(server);
+    const handlers = handlerPids(serverPid);
     const pss = handlers.reduce((s, p) => s + pssKb(p), 0);
 
     // Fan-out: one message at a time; everyone in the sender's room must get it.
     const sent: { text: string; at: number; from: Client }[] = [];
     for (let k = 0; k < Number(opt.messages); k++) {
-      const from = clients[k % clients.length];
+      const from = cycle(clients, k);
       const at = now();
       const text = `bench ${k} ${at.toFixed(3)}`;
       sent.push({ text, at, from });
@@ -258,13 +268,13 @@ async function roomsScenario(n: number, port: number): Promise<Row> {
     };
   } finally {
     for (const x of clients) x.terminate();
-    await stopServer(server, data);
+    await stopServer(serverPid, data);
   }
 }
 
 async function floodScenario(n: number, port: number): Promise<Row> {
   const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
-  const server = startServer(port, data); // the configured rate limit: 5/s, burst 10
+  const serverPid = startServer(port, data); // the configured rate limit: 5/s, burst 10
   let clients: Client[] = [];
   try {
     await waitForPort('127.0.0.1', port);
@@ -298,18 +308,19 @@ async function floodScenario(n: number, port: number): Promise<Row> {
     };
   } finally {
     for (const x of clients) x.terminate();
-    await stopServer(server, data);
+    await stopServer(serverPid, data);
   }
 }
 
 async function churnScenario(port: number): Promise<Row> {
   const data = mkdtempSync(join(tmpdir(), 'tailroom-bench-'));
-  const server = startServer(port, data);
+  const serverPid = startServer(port, data);
   let watcher: Client | undefined;
   try {
     await waitForPort('127.0.0.1', port);
     const base = `ws://127.0.0.1:${port}`;
-    watcher = await connect(base, 'churn');
+    const listener = await connect(base, 'churn');
+    watcher = listener;
     const seconds = Number(opt.seconds);
     const until = performance.now() + seconds * 1000;
     const connects: number[] = [];
@@ -339,39 +350,40 @@ async function churnScenario(port: number): Promise<Row> {
       }),
     );
     const t = Date.now() + 5000;
-    while (Date.now() < t && !said.every((s) => watcher!.received.has(s))) {
+    while (Date.now() < t && !said.every((s) => listener.received.has(s))) {
       await sleep(50);
       await pool.sync();
     }
     await sleep(2000);
     await pool.sync();
-    const left = handlerPids(server).length - 1; // the watcher's own handler stays
+    const left = handlerPids(serverPid).length - 1; // the watcher's own handler stays
     return {
       seconds,
       connections: connects.length,
       'per second': connects.length / seconds,
       'connect p50 (ms)': pct(connects, 50),
       'connect p99 (ms)': pct(connects, 99),
-      'lines lost': said.filter((s) => !watcher!.received.has(s)).length,
+      'lines lost': said.filter((s) => !listener.received.has(s)).length,
       failures,
       'failure reasons': [...reasons].map(([m, k]) => `${k}× ${m}`).join('; ') || '-',
       'handlers left over': left,
     };
   } finally {
     watcher?.terminate();
-    await stopServer(server, data);
+    await stopServer(serverPid, data);
   }
 }
 
 function table(title: string, rows: Row[]): void {
-  if (rows.length === 0) return;
-  const cols = Object.keys(rows[0]);
+  const [first] = rows;
+  if (!first) return;
+  const cols = Object.keys(first);
   const f = (v: number | string) =>
     typeof v === 'string' ? v : Number.isNaN(v) ? '-' : Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1);
   console.log(`\n${title}\n`);
   console.log(`| ${cols.join(' | ')} |`);
   console.log(`|${cols.map(() => '---').join('|')}|`);
-  for (const r of rows) console.log(`| ${cols.map((c) => f(r[c])).join(' | ')} |`);
+  for (const r of rows) console.log(`| ${cols.map((c) => f(r[c] ?? '-')).join(' | ')} |`);
 }
 
 const port = Number(opt.port);

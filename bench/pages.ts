@@ -92,7 +92,7 @@ function get(agent: Agent, port: number, path: string): Promise<{ status: number
 }
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 async function main(): Promise<void> {
@@ -114,17 +114,22 @@ async function main(): Promise<void> {
     process.stderr.write(`generated in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 
     const port = await freePort();
-    server = spawn(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'start', '--port', String(port), '--data-dir', dir, '--set', 'stun.enabled=false'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'tailroom.mjs'), 'start', '--port', String(port), '--data-dir', dir, '--set', 'stun.enabled=false'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    server = proc;
     await new Promise<void>((res, rej) => {
       let out = '';
-      server!.stdout!.on('data', (d) => {
+      proc.stdout.on('data', (d) => {
         out += d;
         if (out.includes('chat at')) res();
       });
-      server!.stderr!.resume();
-      server!.on('exit', (code) => rej(new Error(`tailroom start exited with ${code}`)));
+      proc.stderr.resume();
+      proc.on('exit', (code) => rej(new Error(`tailroom start exited with ${code}`)));
     });
 
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
     rows.push(
       `| reference: \`node -e 0\` started alone, empty environment | ${starts.length} | ${pct(starts, 50).toFixed(0)} ms | ${pct(starts, 99).toFixed(0)} ms | |`,
     );
-    console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average at start ${loadavg()[0].toFixed(2)}\n`);
+    console.log(`\n${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average at start ${(loadavg()[0] ?? NaN).toFixed(2)}\n`);
     console.log('| page | requests | p50 | p99 | size |\n|---|---|---|---|---|');
     console.log(rows.join('\n'));
   } finally {

@@ -68,7 +68,7 @@ function once(args: string[], holdMs: number): Promise<{ ms: number; privateKb: 
   });
 }
 
-const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((q / 100) * xs.length))];
+const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((q / 100) * xs.length))] ?? NaN;
 console.log(`one handler, ${runs} sequential starts each, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
 console.log('| way | start → welcome p50 (ms) | p90 (ms) | idle Private_Dirty (MB) | idle PSS alone (MB) |');
 console.log('|---|---|---|---|---|');

@@ -11,25 +11,29 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Server, ROOT, chatter, launchChromium, openRoom, presencePid, say, startServer, visibleLines, waitForLine } from './harness.js';
 
 const ROOM = 'lobby';
+const COLORS = { alice: '#c0392b', bob: '#2e86c1', carol: '#27ae60' } as const;
+type Name = keyof typeof COLORS;
+
+/** `make(name)` for each chatter, one after the other: alice, bob, carol (the order they join in). */
+async function perChatter<T>(make: (name: Name) => Promise<T>): Promise<Record<Name, T>> {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const carol = await make('carol');
+  return { alice, bob, carol };
+}
 
 describe('the chat page in chromium', () => {
   let server: Server;
   let browser: Browser;
-  const ctx: Record<string, BrowserContext> = {};
-  const page: Record<string, Page> = {};
+  let ctx: Record<Name, BrowserContext>;
+  let page: Record<Name, Page>;
 
   before(async function () {
     this.timeout(90000);
     server = await startServer();
     browser = await launchChromium();
-    for (const [name, color] of [
-      ['alice', '#c0392b'],
-      ['bob', '#2e86c1'],
-      ['carol', '#27ae60'],
-    ] as const) {
-      ctx[name] = await chatter(browser, server, name, color);
-      page[name] = await openRoom(ctx[name], server, ROOM);
-    }
+    ctx = await perChatter((name) => chatter(browser, server, name, COLORS[name]));
+    page = await perChatter((name) => openRoom(ctx[name], server, ROOM));
   });
 
   after(async function () {
@@ -46,7 +50,7 @@ describe('the chat page in chromium', () => {
     await say(page.alice, 'hello from alice');
     await waitForLine(page.bob, 'hello from alice');
     const line = page.bob.locator('#log > li.msg', { hasText: 'hello from alice' });
-    assert.equal(await line.locator('.from').innerText(), 'alice');
+    assert.equal(await line.locator('.from').textContent(), 'alice');
     assert.equal(await line.locator('.from').evaluate((e) => getComputedStyle(e).color), 'rgb(192, 57, 43)');
     assert.match((await line.locator('time').getAttribute('title')) ?? '', /\d{4}/, 'the full date, year included, on hover');
     const users = await page.bob.$$eval('#users > li', (lis) => lis.map((li) => li.getAttribute('data-name')));
@@ -77,11 +81,15 @@ describe('the chat page in chromium', () => {
     assert.equal(await page.alice.inputValue('#say'), 'bob: ');
     await page.alice.locator('#say').pressSequentially('the cake is in the fridge');
     await page.alice.press('#say', 'Enter');
+    // Markers after it down both roads to carol, the room and her inbox: once she has
+    // both, the whisper would have reached her too.
     await say(page.alice, 'public after the whisper');
+    await say(page.alice, '/msg carol whispered after the whisper');
     await waitForLine(page.bob, 'the cake is in the fridge');
     assert.equal(await page.bob.locator('#log > li.whisper', { hasText: 'the cake is in the fridge' }).count(), 1);
     await waitForLine(page.alice, 'the cake is in the fridge');
     await waitForLine(page.carol, 'public after the whisper');
+    await waitForLine(page.carol, 'whispered after the whisper');
     assert.ok(!(await visibleLines(page.carol)).some((l) => l.includes('cake')), 'carol never sees it');
   });
 
@@ -161,12 +169,12 @@ describe('the chat page in chromium', () => {
       ['alice', 'bob'],
       ['bob', 'alice'],
       ['carol', 'alice'],
-    ]) {
+    ] as const) {
       await page[a].waitForSelector(`#users li[data-name="${b}"] .peer[data-state="open"]`, { timeout: 30000 });
     }
     await page.alice.fill('#say', 'half a thought');
     await page.bob.waitForSelector('#typing li[data-name="alice"]', { timeout: 10000 });
-    assert.equal(await page.bob.locator('#typing li[data-name="alice"] .draft').innerText(), 'half a thought');
+    assert.equal(await page.bob.locator('#typing li[data-name="alice"] .draft').textContent(), 'half a thought');
     // A whisper being typed is nobody else's business: the preview goes away.
     await page.alice.fill('#say', 'bob: a secret in the making');
     await page.bob.waitForSelector('#typing li[data-name="alice"]', { state: 'detached', timeout: 10000 });
@@ -201,7 +209,7 @@ describe('the chat page in chromium', () => {
     for (const [a, b] of [
       ['alice', 'bob'],
       ['bob', 'alice'],
-    ]) {
+    ] as const) {
       await page[a].waitForFunction(
         (who) => {
           const v = document.querySelector(`#tiles .tile[data-name="${who}"] video`) as HTMLVideoElement | null;
@@ -228,44 +236,40 @@ describe('the chat page in chromium', () => {
   it('the chat page, as a screenshot (test-results/chat.png)', async () => {
     // A room of its own, so the picture shows an evening's chat rather than the tests.
     const room = 'tavern';
-    const p: Record<string, Page> = {};
-    for (const name of ['carol', 'bob', 'alice']) p[name] = await openRoom(ctx[name], server, room);
-    await say(p.bob, 'Evening all :-)');
-    await say(p.carol, 'Hi! Game night? The rules: {link}https://example.org/rules');
-    await say(p.alice, '/me brings snacks');
-    await say(p.alice, 'Only if bob throws first ;-)');
-    await p.bob.click('#btn-dice');
-    await p.bob.fill('#dice-count', '3');
-    await p.bob.fill('#dice-sides', '6');
-    await p.bob.fill('#dice-again', '6');
-    await p.bob.click('#dice-form button[value="roll"]');
-    await waitForLine(p.alice, 'rolls 3d6');
-    await say(p.alice, 'bob: bring the good dice next time <3');
-    await waitForLine(p.alice, 'bring the good dice');
-    for (const [a, b] of [
-      ['alice', 'bob'],
-      ['alice', 'carol'],
-    ]) {
-      await p[a].waitForSelector(`#users li[data-name="${b}"] .peer[data-state="open"]`, { timeout: 30000 });
-    }
-    const [chooser] = await Promise.all([p.alice.waitForEvent('filechooser'), p.alice.click('#users li[data-name="bob"] button.file')]);
+    const carol = await openRoom(ctx.carol, server, room);
+    const bob = await openRoom(ctx.bob, server, room);
+    const alice = await openRoom(ctx.alice, server, room);
+    await say(bob, 'Evening all :-)');
+    await say(carol, 'Hi! Game night? The rules: {link}https://example.org/rules');
+    await say(alice, '/me brings snacks');
+    await say(alice, 'Only if bob throws first ;-)');
+    await bob.click('#btn-dice');
+    await bob.fill('#dice-count', '3');
+    await bob.fill('#dice-sides', '6');
+    await bob.fill('#dice-again', '6');
+    await bob.click('#dice-form button[value="roll"]');
+    await waitForLine(alice, 'rolls 3d6');
+    await say(alice, 'bob: bring the good dice next time <3');
+    await waitForLine(alice, 'bring the good dice');
+    for (const name of ['bob', 'carol']) await alice.waitForSelector(`#users li[data-name="${name}"] .peer[data-state="open"]`, { timeout: 30000 });
+    const [chooser] = await Promise.all([alice.waitForEvent('filechooser'), alice.click('#users li[data-name="bob"] button.file')]);
     await chooser.setFiles({ name: 'dungeon-map.png', mimeType: 'image/png', buffer: randomBytes(180000) });
-    await p.bob.locator('#transfers li.transfer.in', { hasText: 'dungeon-map.png' }).getByRole('button', { name: 'Accept' }).click({ timeout: 20000 });
-    await p.alice.locator('#transfers li.transfer.out[data-state="done"]').waitFor({ timeout: 30000 });
-    await p.alice.click('#btn-call');
-    await p.bob.click('#btn-call');
-    await p.alice.waitForFunction(
+    await bob.locator('#transfers li.transfer.in', { hasText: 'dungeon-map.png' }).getByRole('button', { name: 'Accept' }).click({ timeout: 20000 });
+    await alice.locator('#transfers li.transfer.out[data-state="done"]').waitFor({ timeout: 30000 });
+    await alice.click('#btn-call');
+    await bob.click('#btn-call');
+    await alice.waitForFunction(
       () => ((document.querySelector('#tiles .tile[data-name="bob"] video') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
       undefined,
       { timeout: 30000 },
     );
-    await p.carol.fill('#say', 'I am in, bringing my own dice');
-    await p.alice.waitForSelector('#typing li[data-name="carol"]');
-    await p.alice.fill('#say', 'carol: ');
+    await carol.fill('#say', 'I am in, bringing my own dice');
+    await alice.waitForSelector('#typing li[data-name="carol"]');
+    await alice.fill('#say', 'carol: ');
     mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-    await p.alice.screenshot({ path: join(ROOT, 'test-results', 'chat.png') });
+    await alice.screenshot({ path: join(ROOT, 'test-results', 'chat.png') });
     if (process.env.TAILROOM_SCREENSHOT) copyFileSync(join(ROOT, 'test-results', 'chat.png'), process.env.TAILROOM_SCREENSHOT);
-    for (const q of Object.values(p)) await q.close();
+    for (const q of [alice, bob, carol]) await q.close();
   });
 
   it('while the tab is hidden: an unread count in the title and a desktop notification', async () => {
@@ -309,7 +313,7 @@ describe('the chat page in chromium', () => {
       stdio: 'pipe',
     });
     await page.carol.waitForSelector('#conn[data-state="stopped"]', { timeout: 20000 });
-    assert.match(await page.carol.innerText('#conn'), /too loud/);
+    assert.match((await page.carol.textContent('#conn')) ?? '', /too loud/);
     await new Promise((r) => setTimeout(r, 1500)); // longer than the first reconnect delay
     assert.equal(await page.carol.getAttribute('#conn', 'data-state'), 'stopped');
   });

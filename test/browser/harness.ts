@@ -98,8 +98,8 @@ export async function startServer(extra: string[] = [], opts: { stunPort?: numbe
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
-  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       const gone = new Promise((r) => proc.once('exit', r));
@@ -164,7 +164,7 @@ export async function say(page: Page, text: string): Promise<void> {
 
 /** The text of the visible lines of the message list. */
 export async function visibleLines(page: Page): Promise<string[]> {
-  return page.$$eval('#log > li:not([hidden])', (lis) => lis.map((li) => (li as HTMLElement).innerText.replace(/\s+/g, ' ').trim()));
+  return page.$$eval('#log > li:not([hidden])', (lis) => lis.map((li) => (li.textContent ?? '').replace(/\s+/g, ' ').trim()));
 }
 
 export async function waitForLine(page: Page, text: string, timeout = 20000): Promise<void> {

@@ -59,10 +59,11 @@ describe('the STUN server', () => {
 
   it('`tailroom stun` answers a browser’s binding request with the address it came from (MAPPED-ADDRESS, RFC 3489)', async () => {
     const port = await freeStunPort();
-    stun = spawn(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'stun', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'stun', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    stun = proc;
     let out = '';
-    stun.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    stun.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (out += b.toString()));
     for (let i = 0; i < 200 && !out.includes('STUN on udp'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(
       out,
@@ -89,7 +90,7 @@ describe('the STUN server', () => {
     try {
       const child = spawn(process.execPath, [join(ROOT, 'dist', 'tailroom.mjs'), 'stun', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
-      child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
       const code = await new Promise<number | null>((r) => child.on('exit', r));
       assert.equal(code, 1);
       assert.match(err, /STUN cannot listen: bind EADDRINUSE 127\.0\.0\.1:\d+/);

@@ -7,7 +7,7 @@ setup() {
 }
 
 teardown() {
-  stop_clients
+  stop_bg
   if [[ -n "${DATA:-}" ]]; then cleanup_server; fi
 }
 
@@ -69,11 +69,12 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   assert_line --index 2 --regexp '^\[[0-9:]{8}\] \*\*\* alice rolls 1d6: [1-6] = [1-6]$'
   run admin tail lobby -n 1 --json
   assert_output --regexp '^\{"id":"[^"]+","t":"[^"]+","type":"leave","from":"alice"'
-  node "$ROOT/dist/tailroom.mjs" tail lobby -n 0 -f --data-dir "$DATA" >"$DATA/tail.out" 2>&1 3>&- &
-  tailer=$!
-  CLIENT_PIDS+=("$tailer")
-  sleep 0.5
+  # The last event printed means it has found the end it follows from.
+  bg node "$ROOT/dist/tailroom.mjs" tail lobby -n 1 -f --data-dir "$DATA" >"$DATA/tail.out" 2>&1
+  tailer=$BG
+  wait_until grep -q 'alice left' "$DATA/tail.out"
   run as bob --send 'while you watch' --wait '"text":"while you watch"'
+  assert_success
   wait_until grep -q 'bob> while you watch' "$DATA/tail.out"
   never grep -q 'first words' "$DATA/tail.out"
   kill -TERM "$tailer"
@@ -110,7 +111,11 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   run admin announce lobby --to bob only for bob
   assert_success
   wait_until grep -q '"type":"info","text":"only for bob"' "$DATA/bob.out"
-  sleep 0.3
+  # A marker after it, down both roads to carol: her inbox and the room.
+  new_marker
+  admin announce lobby --to carol "$MARKER"
+  admin announce lobby "$MARKER"
+  wait_until got_marker carol
   never grep -q 'only for bob' "$DATA/carol.out"
   never logged 'only for bob'
   run admin announce lobby --to zed hello
@@ -141,7 +146,6 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   start_server
   present bob
   pid=$(handler_pids | head -1)
-  [ -n "$pid" ]
   kill -9 "$pid"
   run admin kick lobby bob
   assert_success
@@ -155,7 +159,6 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   start_server
   present bob
   pid=$(handler_pids | head -1)
-  [ -n "$pid" ]
   kill -STOP "$pid"
   run admin kick lobby bob --wait 1
   kill -CONT "$pid"

@@ -8,7 +8,7 @@ setup() {
 }
 
 teardown() {
-  stop_clients
+  stop_bg
   cleanup_server
 }
 
@@ -42,6 +42,7 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
 
 @test "bad dice get a usage error to the sender and nothing is logged" {
   present bob
+  mark_for bob
   run as alice \
     --send '/dice 101 6' --wait '"code":"bad_request".*COUNT is 1 to 100.*Usage: /dice COUNT SIDES \[AGAIN\]' \
     --send '/dice 3 1001' --wait 'SIDES is 2 to 1000' \
@@ -49,8 +50,9 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
     --send '/dice three six' --wait 'whole numbers' \
     --send '/roll 2d6*3' --wait 'Usage: /roll' \
     --send '/roll 500d6' --wait 'N is 1 to 100' \
-    --send '{"type":"roll","spec":"1d6","rolls":[6],"total":6}' --wait '"code":"bad_request"'
+    --send '{"type":"roll","spec":"1d6","rolls":[6],"total":6}' --wait '"code":"bad_request"' "${MARK[@]}"
   assert_success
+  wait_until got_marker bob
   never logged '"type":"roll"'
   never grep -q '"type":"error"' "$DATA/bob.out"
 }
@@ -71,9 +73,8 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
 
 @test "/nick renames atomically: the others' lists follow, whispers reach the new name" {
   present bob
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session alice)" --out "$DATA/alice.out" \
-    --wait welcome --send '/nick alicia' --wait '"type":"nick"' --wait '"type":"whisper".*"text":"to the new name"' --sleep 300 >/dev/null 3>&- &
-  CLIENT_PIDS+=($!)
+  wsbg "$URL/lobby" --cookie "$(session alice)" --out "$DATA/alice.out" \
+    --wait welcome --send '/nick alicia' --wait '"type":"nick"' --wait '"type":"whisper".*"text":"to the new name"' --sleep 300 >/dev/null
   wait_until grep -q '"type":"nick"' "$DATA/bob.out"
   grep -q '"type":"nick","from":"alice","name":"alicia"' "$DATA/bob.out"
   wait_until grep -q '"type":"users","users":\[{"name":"alicia"' "$DATA/bob.out"
@@ -98,11 +99,13 @@ json_field() { node -e 'process.stdout.write(JSON.stringify(JSON.parse(process.a
 
 @test "/who and /help answer the sender only; unknown commands are errors and not logged" {
   present bob
+  mark_for bob
   run as alice --send '/who' --wait '"type":"info","text":"in lobby \(2\): alice, bob"' \
     --send '/help' --wait '/me ACTION.*/msg NAME TEXT.*/who.*/nick NEWNAME.*/color VALUE.*/dice COUNT SIDES \[AGAIN\].*/roll NdS.*/help' \
     --send '/help roll' --wait '"text":"/roll NdS\[\+M\] — ' \
-    --send '/teleport mars' --wait '"code":"unknown_command"' --sleep 100
+    --send '/teleport mars' --wait '"code":"unknown_command"' "${MARK[@]}"
   assert_success
+  wait_until got_marker bob
   never grep -q '"type":"info"' "$DATA/bob.out"
   never logged teleport
   never logged '"type":"info"'

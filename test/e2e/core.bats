@@ -7,13 +7,14 @@ setup() {
 }
 
 teardown() {
+  stop_bg
   cleanup_server
   if [[ -n "${OLD_INOTIFY:-}" ]]; then echo "$OLD_INOTIFY" >/proc/sys/fs/inotify/max_user_instances; fi
 }
 
 @test "two clients chat: welcome first, then each sees the other's message" {
-  ws "$URL/lobby" --out "$DATA/a.out" --wait '"type":"welcome"' --wait '"text":"from b"' --send '{"type":"msg","text":"from a"}' --wait '"text":"from a"' &
-  a=$!
+  wsbg "$URL/lobby" --out "$DATA/a.out" --wait '"type":"welcome"' --wait '"text":"from b"' --send '{"type":"msg","text":"from a"}' --wait '"text":"from a"' >/dev/null
+  a=$BG
   wait_until grep -q welcome "$DATA/a.out"
   run ws "$URL/lobby" --wait '"type":"welcome"' --send 'from b' --wait '"text":"from a"'
   assert_success
@@ -27,7 +28,8 @@ teardown() {
 
 @test "a newcomer gets the last 20 events replayed, marked as history" {
   for i in $(seq 1 25); do printf '{"id":"0000000%02d-t-%d","t":"2026-11-20T10:00:00.000Z","type":"msg","from":"x","color":"#000000","text":"old %d"}\n' "$i" "$i" "$i"; done > "$DATA/rooms/lobby.log"
-  run ws "$URL/lobby" --wait '"type":"welcome"' --sleep 300
+  # Its own message comes back live, after all of its history and anything repeated.
+  run ws "$URL/lobby" --wait '"type":"welcome"' --send 'caught up' --wait '"text":"caught up"'
   assert_success
   [ "$(grep -c '"replay":true' <<<"$output")" -eq 20 ]
   refute_output --partial '"text":"old 5"'
@@ -37,15 +39,12 @@ teardown() {
 }
 
 @test "taken names are numbered: three Anonymous chatters get three names" {
-  ws "$URL/lobby" --sleep 5000 >"$DATA/1.out" &
-  p1=$!
-  ws "$URL/lobby" --sleep 5000 >"$DATA/2.out" &
-  p2=$!
+  wsbg "$URL/lobby" --sleep 5000 >"$DATA/1.out"
+  wsbg "$URL/lobby" --sleep 5000 >"$DATA/2.out"
   wait_until grep -q welcome "$DATA/1.out"
   wait_until grep -q welcome "$DATA/2.out"
   run ws "$URL/lobby" --wait welcome
-  kill "$p1" "$p2" 2>/dev/null || true
-  wait "$p1" "$p2" 2>/dev/null || true
+  stop_bg
   names=$(cat "$DATA/1.out" "$DATA/2.out" <(echo "$output") | grep '"type":"welcome"' | grep -o '"you":{"name":"[^"]*"' | sort -u | wc -l)
   [ "$names" -eq 3 ]
 }
@@ -54,7 +53,7 @@ teardown() {
   run ws "$URL/lobby" --wait welcome --send one --wait '"text":"one"'
   since=$(log_lines | grep '"text":"one"' | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
   run ws "$URL/lobby" --wait welcome --send two --send three --wait '"text":"three"'
-  run ws "$URL/lobby?since=$since" --wait welcome --sleep 300
+  run ws "$URL/lobby?since=$since" --wait welcome --send 'caught up' --wait '"text":"caught up"'
   assert_success
   refute_output --partial '"text":"one"'
   [ "$(grep -c '"text":"two".*"replay":true' <<<"$output")" -eq 1 ]
@@ -69,8 +68,8 @@ teardown() {
 }
 
 @test "users list on every presence change, and ping answers pong" {
-  ws "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"type":"users".*Anonymous1' --wait '"type":"users","users":\[\{"name":"Anonymous","color":"[^"]*"\}\]' --send '{"type":"ping"}' --wait '"type":"pong"' &
-  a=$!
+  wsbg "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"type":"users".*Anonymous1' --wait '"type":"users","users":\[\{"name":"Anonymous","color":"[^"]*"\}\]' --send '{"type":"ping"}' --wait '"type":"pong"' >/dev/null
+  a=$BG
   wait_until grep -q welcome "$DATA/a.out"
   run ws "$URL/lobby" --wait welcome --sleep 200
   assert_success
@@ -115,15 +114,12 @@ teardown() {
 @test "stdin EOF, SIGTERM, SIGINT and SIGHUP each log exactly one leave and remove the presence" {
   run ws "$URL/lobby" --wait welcome
   for sig in TERM INT HUP; do
-    ws "$URL/lobby" --out "$DATA/$sig.out" --sleep 10000 >/dev/null &
-    c=$!
+    wsbg "$URL/lobby" --out "$DATA/$sig.out" --sleep 10000 >/dev/null
     wait_until grep -q welcome "$DATA/$sig.out"
     pid=$(handler_pids | head -1)
-    [ -n "$pid" ]
     kill -$sig "$pid"
     wait_until bash -c "! kill -0 $pid 2>/dev/null"
-    kill "$c" 2>/dev/null || true
-    wait "$c" 2>/dev/null || true
+    stop_bg
   done
   wait_until bash -c "[ \$(grep -c '\"type\":\"leave\"' '$DATA/rooms/lobby.log') -eq 4 ]"
   [ "$(log_lines | grep -c '"type":"join"')" -eq 4 ]
@@ -131,58 +127,49 @@ teardown() {
 }
 
 @test "a handler killed with kill -9 is reaped by the next join: one leave, reason lost" {
-  ws "$URL/lobby" --out "$DATA/v.out" --sleep 10000 >/dev/null &
-  c=$!
+  wsbg "$URL/lobby" --out "$DATA/v.out" --sleep 10000 >/dev/null
   wait_until grep -q welcome "$DATA/v.out"
   pid=$(handler_pids | head -1)
   kill -9 "$pid"
-  kill "$c" 2>/dev/null || true
-  wait "$c" 2>/dev/null || true
+  stop_bg
   run ws "$URL/lobby" --wait welcome --sleep 200
   assert_output --partial '"you":{"name":"Anonymous"'
   [ "$(log_lines | grep -c '"type":"leave".*"reason":"lost"')" -eq 1 ]
 }
 
 @test "a handler killed with kill -9 is reaped within the stale timeout by those still there" {
-  ws "$URL/lobby" --out "$DATA/w.out" --sleep 20000 >/dev/null &
-  watcher=$!
+  wsbg "$URL/lobby" --out "$DATA/w.out" --sleep 20000 >/dev/null
   wait_until grep -q welcome "$DATA/w.out"
-  ws "$URL/lobby" --out "$DATA/v.out" --sleep 20000 >/dev/null &
-  victim=$!
+  wsbg "$URL/lobby" --out "$DATA/v.out" --sleep 20000 >/dev/null
   wait_until grep -q welcome "$DATA/v.out"
   pid=$(handler_pids | tail -1)
   kill -9 "$pid"
   # presence_stale_ms is 3000 in these tests: the survivor reaps within about 2 x stale.
-  for i in $(seq 1 100); do grep -q '"type":"leave".*"reason":"lost"' "$DATA/w.out" && break; sleep 0.1; done
+  wait_up_to 10 grep -q '"type":"leave".*"reason":"lost"' "$DATA/w.out"
   grep -q '"type":"leave".*"from":"Anonymous1".*"reason":"lost"' "$DATA/w.out"
-  kill "$watcher" "$victim" 2>/dev/null || true
-  wait "$watcher" "$victim" 2>/dev/null || true
+  stop_bg
   [ "$(log_lines | grep -c '"reason":"lost"')" -eq 1 ]
 }
 
 @test "an admin's rm -r users/<room>/<name> disconnects that chatter" {
-  ws "$URL/lobby" --out "$DATA/bob.out" --sleep 10000 >/dev/null &
-  c=$!
+  wsbg "$URL/lobby" --out "$DATA/bob.out" --sleep 10000 >/dev/null
   wait_until grep -q welcome "$DATA/bob.out"
   rm -r "$DATA/users/lobby/Anonymous"
   wait_until grep -q '"code":"forbidden"' "$DATA/bob.out"
   wait_until bash -c '[ -z "$(handler_pids)" ]'
-  kill "$c" 2>/dev/null || true
   [ "$(log_lines | grep -c '"type":"leave".*"reason":"kicked"')" -eq 1 ]
 }
 
 @test "20 concurrent writers with 8 KB lines leave no torn or interleaved line" {
   cleanup_server
   start_server --set chat.max_message_bytes=16384 --set chat.rate_per_sec=0
-  pids=()
   for w in $(seq 1 20); do
     line=$(printf "w$w-%.0s" $(seq 1 2000) | head -c 8000)
     sends=()
     for i in 1 2 3 4 5; do sends+=(--send "$line#$i"); done
-    ws "$URL/lobby" --timeout 20000 --wait welcome "${sends[@]}" --wait "w$w-.*#5\"" >/dev/null &
-    pids+=($!)
+    wsbg "$URL/lobby" --timeout 20000 --wait welcome "${sends[@]}" --wait "w$w-.*#5\"" >/dev/null
   done
-  for p in "${pids[@]}"; do wait "$p"; done
+  for p in "${BG_PIDS[@]}"; do wait "$p"; done
   n=$(log_lines | grep -c '"type":"msg"')
   [ "$n" -eq 100 ]
   # Every line is whole JSON, and each message is one writer's bytes only.
@@ -197,15 +184,13 @@ teardown() {
 }
 
 @test "after stopping, no handler process is left" {
-  clients=
-  for i in 1 2 3; do ws "$URL/lobby" --sleep 30000 >/dev/null & clients="$clients $!"; done
+  for i in 1 2 3; do wsbg "$URL/lobby" --sleep 30000 >/dev/null; done
   wait_until bash -c "[ \$(ls '$DATA/users/lobby' | wc -l) -eq 3 ]"
   [ "$(handler_pids | wc -l)" -eq 3 ]
   stop_server
   wait_until bash -c '[ -z "$(handler_pids)" ]'
   [ -z "$(ls "$DATA/users/lobby")" ]
   [ "$(log_lines | grep -c '"type":"leave"')" -eq 3 ]
-  for j in $clients; do kill "$j" 2>/dev/null || true; done
 }
 
 @test "when the kernel refuses another inotify instance, handlers poll and the chat still works" {
@@ -214,8 +199,8 @@ teardown() {
   # Allow exactly the instances root holds now: the next inotify_init() gets EMFILE.
   in_use=$(find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null | wc -l)
   echo "$in_use" >/proc/sys/fs/inotify/max_user_instances
-  ws "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"text":"through polling"' 3>&- &
-  a=$!
+  wsbg "$URL/lobby" --out "$DATA/a.out" --wait welcome --wait '"text":"through polling"' >/dev/null
+  a=$BG
   wait_until grep -q welcome "$DATA/a.out"
   run ws "$URL/lobby" --wait welcome --sleep 300 --send 'through polling' --wait '"text":"through polling"'
   assert_success

@@ -7,18 +7,11 @@ setup() {
   TMP="$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom-deploy.XXXXXX")"
 }
 
-# wsbg ARGS... &: the client in the background as the process $! names, so a kill
-# reaches node itself (a backgrounded `ws` function would leave node running, holding
-# bats' output open until its --sleep ends)
-wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
-
 teardown() {
+  stop_bg
   cleanup_server
   rm -rf "$TMP"
 }
-
-# none CMD...: succeeds when CMD fails (a bare `! cmd` never fails a bats test)
-none() { ! "$@"; }
 
 # audit_lines: the audit lines of this test's server, from the file or websocketd's log
 audit_lines() { grep -h 'tailroom-audit' "$DATA/audit.log" "$DATA.server.log" 2>/dev/null || true; }
@@ -140,7 +133,7 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   stop_server
   local data=$DATA
   DATA_DIR="$data" start_server --tls
-  none grep -q 'made a self-signed' "$data.server.log"
+  never grep -q 'made a self-signed' "$data.server.log"
   grep -q 'self-signed certificate' "$data.server.log"
   [ "$(openssl x509 -in "$data/tls/cert.pem" -noout -fingerprint -sha256)" = "$before" ]
   NODE_EXTRA_CA_CERTS="$data/tls/cert.pem" run ws "wss://127.0.0.1:$PORT/lobby" --wait welcome
@@ -152,7 +145,7 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
   start_server --tls --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem" --set stun.enabled=false
   [ ! -e "$DATA/tls" ]
-  none grep -q 'self-signed' "$DATA.server.log"
+  never grep -q 'self-signed' "$DATA.server.log"
   NODE_EXTRA_CA_CERTS="$TMP/cert.pem" run ws "wss://127.0.0.1:$PORT/lobby" --wait welcome
   assert_success
   run bash -c "openssl s_client -connect 127.0.0.1:$PORT </dev/null 2>/dev/null | openssl x509 -noout -subject"
@@ -199,22 +192,19 @@ audit_count_is_at_least() { [ "$(audit_lines | wc -l)" -ge "$1" ]; }
   # Each line starts with its time.
   [ "$(audit_lines | grep -vc '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:.]*Z tailroom-audit ')" -eq 0 ]
   # The file is the only place: nothing on stderr.
-  none grep -q tailroom-audit "$DATA.server.log"
+  never grep -q tailroom-audit "$DATA.server.log"
 }
 
 @test "audit: a kick is its outcome; without audit_log the lines go to websocketd's log (journald)" {
   start_server --set stun.enabled=false
-  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/bob.out" &
-  local bob=$!
+  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/bob.out"
   wait_until grep -q welcome "$DATA/bob.out"
-  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/carol.out" &
-  local carol=$!
+  wsbg "$URL/lobby" --wait welcome --sleep 10000 >"$DATA/carol.out"
   wait_until grep -q welcome "$DATA/carol.out"
   run node "$ROOT/dist/tailroom.mjs" kick lobby Anonymous --data-dir "$DATA"
   assert_success
   wait_until grep -q 'outcome=kicked' "$DATA.server.log"
-  kill "$bob" "$carol" 2>/dev/null || true
-  wait "$bob" "$carol" 2>/dev/null || true
+  stop_bg
   grep -q '| stderr .*tailroom-audit addr=127.0.0.1 room=lobby name=Anonymous outcome=kicked' "$DATA.server.log"
   [ "$(grep -c 'tailroom-audit .* outcome=joined' "$DATA.server.log")" -eq 2 ]
 }

@@ -7,33 +7,32 @@ setup() {
 }
 
 teardown() {
+  stop_bg
   cleanup_server
   if [[ -n "${FAULT_MNT:-}" ]]; then umount "$FAULT_MNT" 2>/dev/null || true; rm -rf "$FAULT_DIR"; fi
 }
 
 @test "a client that stops reading is dropped past the backlog limit and does not slow the others" {
   start_server --set chat.max_backlog_bytes=65536 --set chat.rate_per_sec=0 --set chat.max_message_bytes=16384
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$DATA/slow.out" --wait welcome --stall --sleep 60000 3>&- &
-  slow=$!
+  wsbg "$URL/lobby" --out "$DATA/slow.out" --wait welcome --stall --sleep 60000
   wait_until grep -q welcome "$DATA/slow.out"
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$DATA/reader.out" --timeout 30000 --wait welcome --wait '"text":"last"' 3>&- &
-  reader=$!
+  wsbg "$URL/lobby" --out "$DATA/reader.out" --timeout 30000 --wait welcome --wait '"text":"last"'
+  reader=$BG
   wait_until grep -q welcome "$DATA/reader.out"
   big=$(head -c 12000 /dev/zero | tr '\0' y)
   sends=()
   for i in $(seq 1 40); do sends+=(--send "$big"); done
   # Enough to fill the kernel's socket and pipe buffers many times over.
   for round in $(seq 1 25); do
-    node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --timeout 20000 --wait welcome "${sends[@]}" --sleep 100 >/dev/null 3>&-
+    ws "$URL/lobby" --timeout 20000 --wait welcome "${sends[@]}" --sleep 100 >/dev/null
     grep -q '"from":"Anonymous","color":"[^"]*","reason":"lost"' "$DATA/rooms/lobby.log" && break
   done
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --wait welcome --send last --sleep 200 >/dev/null 3>&-
+  ws "$URL/lobby" --wait welcome --send last --sleep 200 >/dev/null
   wait "$reader"
   grep -q 'stopped reading; dropped' "$DATA.server.log"
   [ "$(grep -c '"type":"leave","from":"Anonymous",.*"reason":"lost"' "$DATA/rooms/lobby.log")" -eq 1 ]
   # The reader, who kept reading, got every message.
   [ "$(grep -c '"text":"yyyy' "$DATA/reader.out")" -eq "$(grep -c '"text":"yyyy' "$DATA/rooms/lobby.log")" ]
-  kill "$slow" 2>/dev/null || true
 }
 
 # mount_small_tmpfs: a 2 MB filesystem of our own, to fill up or make read-only.
@@ -59,14 +58,14 @@ every_line_parses() {
 @test "disk full: the sender gets a storage error, nothing torn lands, the chat recovers when space returns" {
   mount_small_tmpfs
   start_server --set chat.max_message_bytes=16384
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$FAULT_DIR/b.out" --timeout 20000 --wait welcome --wait '"text":"after space returns"' 3>&- &
-  b=$!
+  wsbg "$URL/lobby" --out "$FAULT_DIR/b.out" --timeout 20000 --wait welcome --wait '"text":"after space returns"'
+  b=$BG
   wait_until grep -q welcome "$FAULT_DIR/b.out"
   big=$(head -c 9000 /dev/zero | tr '\0' z)  # more than a page: needs space it cannot get
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$FAULT_DIR/s.out" --timeout 20000 --wait welcome --sleep 1500 \
+  wsbg "$URL/lobby" --out "$FAULT_DIR/s.out" --timeout 20000 --wait welcome --sleep 1500 \
     --send "$big during full" --wait '"code":"storage"' --send '{"type":"ping"}' --wait '"type":"pong"' \
-    --sleep 1500 --send 'after space returns' --wait '"text":"after space returns"' 3>&- &
-  s=$!
+    --sleep 1500 --send 'after space returns' --wait '"text":"after space returns"'
+  s=$BG
   wait_until grep -q welcome "$FAULT_DIR/s.out"
   # Fill every byte: dd stops at ENOSPC.
   dd if=/dev/zero of="$FAULT_MNT/filler" bs=1k 2>/dev/null || true
@@ -82,9 +81,9 @@ every_line_parses() {
 @test "read-only data dir: the sender gets a storage error and the chat recovers when it is writable again" {
   mount_small_tmpfs
   start_server
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$FAULT_DIR/s.out" --timeout 20000 --wait welcome --sleep 1500 \
-    --send 'while read-only' --wait '"code":"storage"' --sleep 1500 --send 'writable again' --wait '"text":"writable again"' 3>&- &
-  s=$!
+  wsbg "$URL/lobby" --out "$FAULT_DIR/s.out" --timeout 20000 --wait welcome --sleep 1500 \
+    --send 'while read-only' --wait '"code":"storage"' --sleep 1500 --send 'writable again' --wait '"text":"writable again"'
+  s=$BG
   wait_until grep -q welcome "$FAULT_DIR/s.out"
   # As root, permission bits do not stop us; a read-only mount does (EROFS, like EACCES for others).
   mount -o remount,ro "$FAULT_MNT"
@@ -97,18 +96,16 @@ every_line_parses() {
 
 @test "kill -9 of handlers in the middle of a flood: no torn line, every acknowledged message is in the log" {
   start_server --set chat.rate_per_sec=0
-  senders=()
   for k in $(seq 1 8); do
     sends=()
     for i in $(seq 1 60); do sends+=(--send "s$k-$i $(head -c 500 /dev/zero | tr '\0' q)"); done
-    node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$DATA.s$k.out" --timeout 15000 --wait welcome --sleep 2000 "${sends[@]}" --wait "\"text\":\"s$k-60 " >/dev/null 3>&- &
-    senders+=($!)
+    wsbg "$URL/lobby" --out "$DATA/s$k.out" --timeout 15000 --wait welcome --sleep 2000 "${sends[@]}" --wait "\"text\":\"s$k-60 " >/dev/null
   done
-  for k in $(seq 1 8); do wait_until grep -q welcome "$DATA.s$k.out"; done
+  for k in $(seq 1 8); do wait_until grep -q welcome "$DATA/s$k.out"; done
   # Kill half of the handlers while they append: the flood starts 2 s after each welcome.
   sleep 2.1
   for p in $(handler_pids | head -4); do kill -9 "$p"; done
-  for p in "${senders[@]}"; do wait "$p" || true; done
+  for p in "${BG_PIDS[@]}"; do wait "$p" || true; done
   node -e '
     const fs = require("fs");
     const lines = fs.readFileSync(process.argv[1], "utf8").split("\n");
@@ -127,18 +124,17 @@ every_line_parses() {
     }
     if (acked === 0) throw new Error("nothing was acknowledged");
     console.log(`${acked} acknowledged deliveries, ${logged.size} messages logged, all whole`);
-  ' "$DATA/rooms/lobby.log" "$DATA".s*.out
+  ' "$DATA/rooms/lobby.log" "$DATA"/s*.out
   [ "$(grep -c '"reason":"lost"' "$DATA/rooms/lobby.log")" -le 4 ]
-  rm -f "$DATA".s*.out
 }
 
 @test "websocketd killed and restarted: stale presence cleared, a client resumes with ?since and misses nothing" {
   start_server
-  run node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --wait welcome --send before --wait '"text":"before"' 3>&-
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --out "$DATA.a.out" --wait welcome --sleep 60000 3>&- &
-  a=$!
-  wait_until grep -q welcome "$DATA.a.out"
-  last=$(grep -o '"id":"[^"]*"' "$DATA.a.out" | tail -1 | cut -d'"' -f4)
+  run ws "$URL/lobby" --wait welcome --send before --wait '"text":"before"'
+  wsbg "$URL/lobby" --out "$DATA/a.out" --wait welcome --sleep 60000
+  a=$BG
+  wait_until grep -q welcome "$DATA/a.out"
+  last=$(grep -o '"id":"[^"]*"' "$DATA/a.out" | tail -1 | cut -d'"' -f4)
   # The whole server dies at once: websocketd, its handlers and the CLI that started it.
   ws_pid=$(pgrep -f "websocketd --port $PORT ")
   kill -9 -- "-$ws_pid"
@@ -151,10 +147,10 @@ every_line_parses() {
   DATA_DIR="$DATA" start_server
   [ ! -d "$DATA/users/lobby/Anonymous" ]
   [ "$(grep -c '"type":"leave","from":"Anonymous",.*"reason":"lost"' "$DATA/rooms/lobby.log")" -eq 1 ]
-  run node "$ROOT/test/helpers/ws.mjs" "$URL/lobby?since=$last" --wait welcome --sleep 300 3>&-
+  # Its own message comes back live, after everything replayed.
+  run ws "$URL/lobby?since=$last" --wait welcome --send 'caught up' --wait '"text":"caught up"'
   assert_success
   assert_output --partial '"text":"while you were away"'
   assert_output --partial '"reason":"lost"'
   refute_output --partial '"text":"before"'
-  rm -f "$DATA.a.out"
 }

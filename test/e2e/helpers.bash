@@ -54,11 +54,47 @@ handler_pids() {
   return 0
 }
 
-# wait_until CMD...: retry for up to 5 s
-wait_until() {
-  local i
-  for i in $(seq 1 50); do "$@" && return 0; sleep 0.1; done
+# wait_up_to SECONDS CMD...: retry CMD every 0.1 s until it succeeds, for up to SECONDS
+wait_up_to() {
+  local tries=$(($1 * 10)) i
+  shift
+  for ((i = 0; i < tries; i++)); do "$@" && return 0; sleep 0.1; done
   return 1
+}
+
+# wait_until CMD...: wait_up_to 5 s, enough for anything on a machine that is not loaded
+wait_until() { wait_up_to 5 "$@"; }
+
+# never CMD...: CMD must fail. (A bare `! cmd` never fails a bats test: errexit ignores it.)
+never() {
+  if "$@"; then
+    echo "expected to fail: $*" >&2
+    return 1
+  fi
+}
+
+BG_PIDS=()
+
+# bg PROGRAM ARGS... [>FILE]: PROGRAM in the background with fd 3 closed (bats waits for
+# fd 3 before it reports a test), its own pid in BG and in BG_PIDS for stop_bg. PROGRAM
+# is a program, not a function: a backgrounded function is a subshell, and killing that
+# leaves the program running, holding bats' output open until it ends on its own.
+bg() {
+  "$@" 3>&- &
+  BG=$!
+  BG_PIDS+=("$BG")
+}
+
+# wsbg ARGS... [>FILE]: the scriptable client, in the background as bg runs it
+wsbg() { bg node "$ROOT/test/helpers/ws.mjs" "$@"; }
+
+# stop_bg: ends every process bg started in this test (teardown calls it: a failed
+# test leaves no client behind)
+stop_bg() {
+  local p
+  for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  BG_PIDS=()
 }
 
 log_lines() { cat "$DATA/rooms/${1:-lobby}.log" 2>/dev/null; }

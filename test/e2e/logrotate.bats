@@ -27,15 +27,8 @@ setup() {
   ' "$DATA/rooms/lobby.log"
 }
 
-# wsbg ARGS... &: the client in the background as the process $! names, so a kill
-# reaches node itself (a backgrounded `ws` function would leave node running, holding
-# bats' output open until its --sleep ends)
-wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
-
 teardown() {
-  local p
-  for p in ${BG_PIDS:-}; do kill "$p" 2>/dev/null || true; done
-  for p in ${BG_PIDS:-}; do wait "$p" 2>/dev/null || true; done
+  stop_bg
   cleanup_server
   [[ -n "${TMP:-}" ]] && rm -rf "$TMP"
 }
@@ -46,7 +39,8 @@ rotate_conf() {
   grep -q "^$DATA/rooms/\*.log {" "$TMP/logrotate.conf"
 }
 
-# sender N: PER_SENDER messages "rot-N-001" …, 200 ms apart (about 20 s in all)
+# sender N: a background client ($BG) sending PER_SENDER messages "rot-N-001" …, 200 ms
+# apart (about 20 s in all)
 sender() {
   local args=() i
   for i in $(seq -f '%03g' 1 "$PER_SENDER"); do args+=(--send "rot-$1-$i" --sleep 200); done
@@ -69,26 +63,17 @@ delivered_all() { [ "$(messages <"$1" | count_unique)" -ge "$2" ]; }
 # said TEXT: the message is in one of the room's segments
 said() { zgrep -qs "\"text\":\"$1\"" "$DATA"/rooms/lobby.log*; }
 
-# wait_long CMD...: retry for up to 60 s (a loaded machine sends slowly)
-wait_long() {
-  local i
-  for i in $(seq 1 600); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
 # chat_while_rotating: fills SENT, and the listeners' files $TMP/l1.out $TMP/l2.out
 chat_while_rotating() {
-  BG_PIDS=""
   local l
   for l in l1 l2; do
-    wsbg "$URL/lobby" --wait welcome --sleep 120000 >"$TMP/$l.out" &
-    BG_PIDS+=" $!"
+    wsbg "$URL/lobby" --wait welcome --sleep 120000 >"$TMP/$l.out"
     wait_until grep -q welcome "$TMP/$l.out"
   done
   local s pids=()
   for s in $(seq 1 "$SENDERS"); do
-    sender "$s" >"$TMP/s$s.out" 2>&1 &
-    pids+=($!)
+    sender "$s" >"$TMP/s$s.out" 2>&1
+    pids+=("$BG")
   done
   # Rotation k comes once sender 1 is k/(ROTATIONS+1) of the way through, so every
   # rotation falls in the middle of the chat however fast the machine is. They are
@@ -98,7 +83,8 @@ chat_while_rotating() {
   # rotation never does that.
   local r last=0
   for r in $(seq 1 "$ROTATIONS"); do
-    wait_long said "rot-1-$(printf '%03d' $((r * PER_SENDER / (ROTATIONS + 1))))"
+    # a loaded machine sends slowly
+    wait_up_to 60 said "rot-1-$(printf '%03d' $((r * PER_SENDER / (ROTATIONS + 1))))"
     while (($(date +%s%N) - last < 5500000000)); do sleep 0.05; done
     last=$(date +%s%N)
     logrotate -v -f -s "$TMP/state" "$TMP/logrotate.conf" >>"$TMP/logrotate.out" 2>&1 || { cat "$TMP/logrotate.out"; return 1; }

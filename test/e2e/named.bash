@@ -1,5 +1,5 @@
 # Named chatters for the end-to-end tests of commands, whispers and the CLI.
-# Load after helpers (needs DATA, URL, ws).
+# Load after helpers (needs DATA, URL, ws, wsbg, wait_until).
 
 # session NAME: write a session for NAME into the data dir; prints the Cookie value.
 session() {
@@ -11,23 +11,12 @@ session() {
   echo "tailroom_session=$id"
 }
 
-CLIENT_PIDS=()
-
 # present NAME [SECONDS]: NAME connects to the lobby and stays (default 15 s) or until
 # stopped; everything it receives goes to $DATA/NAME.out. Returns once welcomed.
 present() {
   local name=$1 secs=${2:-15}
-  # node itself, not the ws function: $! must be the client's pid, for stop_clients.
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null 3>&- &
-  CLIENT_PIDS+=($!)
+  wsbg "$URL/lobby" --cookie "$(session "$name")" --out "$DATA/$name.out" --sleep "$((secs * 1000))" >/dev/null
   wait_until grep -qs '"type":"welcome"' "$DATA/$name.out"
-}
-
-stop_clients() {
-  local p
-  for p in "${CLIENT_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${CLIENT_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  CLIENT_PIDS=()
 }
 
 # as NAME STEP...: a short-lived client named NAME running ws.mjs steps.
@@ -37,19 +26,27 @@ as() {
   ws "$URL/lobby" --cookie "$(session "$name")" --wait '"type":"welcome"' "$@"
 }
 
-# received NAME: what NAME's long-lived client has received so far.
-received() { cat "$DATA/$1.out"; }
-
 # in_any_log TEXT: TEXT appears in some room log.
 in_any_log() { cat "$DATA"/rooms/*.log 2>/dev/null | grep -qF -- "$1"; }
 
 # logged TEXT: TEXT is in the lobby's log.
 logged() { log_lines | grep -qF -- "$1"; }
 
-# never CMD...: CMD must fail. (A bare `! cmd` never fails a bats test: errexit ignores it.)
-never() {
-  if "$@"; then
-    echo "expected to fail: $*" >&2
-    return 1
-  fi
+# A check that something did NOT reach a chatter cannot wait a fixed time: slow delivery
+# would pass it. The sender ends its script with a marker instead, sent down both roads
+# a stray line could take (the room log and the listener's inbox); once the listener has
+# both, whatever the sender sent before has arrived, or never will.
+
+# new_marker: sets MARKER to a text nobody has said yet
+new_marker() { MARKER="marker-$RANDOM$RANDOM"; }
+
+# mark_for NAME: new_marker, and MARK: the ws.mjs steps that whisper it to NAME and say it
+# to the room, each waiting for its echo. Put "${MARK[@]}" last in the sender's steps.
+mark_for() {
+  new_marker
+  MARK=(--send "/msg $1 $MARKER" --wait "\"type\":\"whisper\".*\"text\":\"$MARKER\""
+    --send "$MARKER" --wait "\"type\":\"msg\".*\"text\":\"$MARKER\"")
 }
+
+# got_marker NAME: NAME's long-lived client has received MARKER down both roads
+got_marker() { [ "$(grep -c "\"text\":\"$MARKER\"" "$DATA/$1.out")" -ge 2 ]; }

@@ -18,12 +18,8 @@ setup() {
   PROXY_PID=
 }
 
-# wsbg ARGS... &: the client in the background as the process $! names, so a kill
-# reaches node itself (a backgrounded `ws` function would leave node running, holding
-# bats' output open until its --sleep ends)
-wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
-
 teardown() {
+  stop_bg
   if [[ -n "$PROXY_PID" ]]; then
     kill "$PROXY_PID" 2>/dev/null || true
     wait "$PROXY_PID" 2>/dev/null || true
@@ -155,8 +151,8 @@ pages_and_chat_through_proxy() {
   [[ -n $id ]]
 
   # Chat: bob listens, alice (named by her session) talks; both through the proxy.
-  wsbg "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --wait welcome --wait '"text":"through the proxy"' >"$TMP/bob.out" &
-  local bob=$!
+  wsbg "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --wait welcome --wait '"text":"through the proxy"' >"$TMP/bob.out"
+  local bob=$BG
   wait_until grep -q welcome "$TMP/bob.out"
   run ws "wss://127.0.0.1:$PROXY_PORT/chat/lobby" --cookie "tailroom_session=$id" --wait welcome \
     --send 'through the proxy' --wait '"text":"through the proxy"'
@@ -187,14 +183,12 @@ forwarding_through_proxy() {
   cat "$DATA/audit.log"
   grep -q 'tailroom-audit addr=127.0.0.2 room=lobby name=Anonymous outcome=joined' "$DATA/audit.log"
   grep -q 'tailroom-audit addr=127.0.0.2 room=lobby name=Anonymous outcome=closed' "$DATA/audit.log"
-  none grep -q 6.6.6.6 "$DATA/audit.log"
+  never grep -q 6.6.6.6 "$DATA/audit.log"
   # The control: sent straight to websocketd, the sign-in header is honoured, so the
   # proxy is what kept mallory out above.
   run ws "$URL/lobby" --origin "$PROXY" --header 'X-Remote-User: mallory' --wait welcome
   assert_output --partial '"you":{"name":"mallory"'
 }
-
-none() { ! "$@"; }
 
 # websocketd maps `-` and `_` alike and ignores case: X_Remote_User, x-REMOTE-user and
 # X-Remote_User all arrive as HTTP_X_REMOTE_USER. None may sign anyone in through the proxy.

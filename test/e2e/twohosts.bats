@@ -7,20 +7,12 @@
 setup() {
   load helpers
   DATA="$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom-2h.XXXXXX")"
-  PIDS=""
   COMMON=(--data-dir "$DATA" --set files.shared_fs=true --set files.watch=poll --set chat.presence_stale_ms=2000
     --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set server.origin=127.0.0.1 --set chat.rate_per_sec=0)
 }
 
-# wsbg ARGS... &: the client in the background as the process $! names, so a kill
-# reaches node itself (a backgrounded `ws` function would leave node running, holding
-# bats' output open until its --sleep ends)
-wsbg() { exec node "$ROOT/test/helpers/ws.mjs" "$@"; }
-
 teardown() {
-  local p
-  for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-  for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+  stop_bg
   stop_instance A
   stop_instance B
   rm -rf "$DATA" "$DATA".*.log
@@ -38,11 +30,7 @@ start_instance() {
   fi
   printf -v "PID_$name" '%s' "$!"
   printf -v "PORT_$name" '%s' "$port"
-  local i
-  for i in $(seq 1 100); do
-    grep -q 'chat at' "$log" && return 0
-    sleep 0.1
-  done
+  wait_up_to 10 grep -q 'chat at' "$log" && return 0
   cat "$log" >&2
   return 1
 }
@@ -69,12 +57,6 @@ kill9_instance() {
   printf -v "PID_$1" '%s' ''
 }
 
-wait_long() {
-  local i
-  for i in $(seq 1 300); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
-
 @test "chatters on two instances over one data dir see each other, presence merged; a killed instance's chatters are reaped" {
   local other=""
   if unshare -u true 2>/dev/null; then other=tailroom-b; fi
@@ -83,19 +65,18 @@ wait_long() {
 
   # bob on B, alice on A; each answers the other.
   wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bob' --out "$DATA/bob.out" --wait welcome \
-    --wait '"text":"hi from A"' --send 'hi from B' --sleep 60000 >/dev/null &
-  PIDS+=" $!"
+    --wait '"text":"hi from A"' --send 'hi from B' --sleep 60000 >/dev/null
   wait_until grep -q welcome "$DATA/bob.out"
   wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: alice' --out "$DATA/alice.out" --wait welcome \
-    --send 'hi from A' --wait '"text":"hi from B"' --sleep 60000 >/dev/null &
-  PIDS+=" $!"
+    --send 'hi from A' --wait '"text":"hi from B"' --sleep 60000 >/dev/null
   wait_until grep -q welcome "$DATA/alice.out"
 
   # Presence is merged: alice's welcome, on A, lists bob, who is on B.
   head -1 "$DATA/alice.out" | grep -q '"users":\[{"name":"alice"[^]]*},{"name":"bob"'
-  # Messages cross: polling followers on each instance read what the other appended.
-  wait_long grep -q '"from":"alice".*"text":"hi from A"' "$DATA/bob.out"
-  wait_long grep -q '"from":"bob".*"text":"hi from B"' "$DATA/alice.out"
+  # Messages cross: polling followers on each instance read what the other appended
+  # (slowly, by design: hence the longer waits).
+  wait_up_to 30 grep -q '"from":"alice".*"text":"hi from A"' "$DATA/bob.out"
+  wait_up_to 30 grep -q '"from":"bob".*"text":"hi from B"' "$DATA/alice.out"
   # bob joined on B: his presence says where.
   [ "$(jq -r .host "$DATA/users/lobby/bob/info")" = "${other:-$(hostname)}" ]
   [ "$(jq -r .host "$DATA/users/lobby/alice/info")" = "$(hostname)" ]
@@ -106,12 +87,12 @@ wait_long() {
   # Host B dies. Its handlers log nothing; A's handler reaps bob once his lock is stale.
   kill9_instance B
   [ "$(grep -c '"type":"leave","from":"bob"' "$DATA/rooms/lobby.log")" -eq 0 ]
-  wait_long grep -q '"type":"leave","from":"bob".*"reason":"lost"' "$DATA/alice.out"
+  wait_up_to 30 grep -q '"type":"leave","from":"bob".*"reason":"lost"' "$DATA/alice.out"
   [ ! -e "$DATA/users/lobby/bob" ]
   [ "$(grep -c '"type":"leave","from":"bob"' "$DATA/rooms/lobby.log")" -eq 1 ]
   # alice, on the live instance, is still there and was told the new list.
   [ -e "$DATA/users/lobby/alice/info" ]
-  wait_long grep -q '"type":"users","users":\[{"name":"alice","color":"#[0-9a-f]*"}\]' "$DATA/alice.out"
+  wait_up_to 30 grep -q '"type":"users","users":\[{"name":"alice","color":"#[0-9a-f]*"}\]' "$DATA/alice.out"
   if [[ -z $other ]]; then skip "unshare -u is not allowed here: B ran under the same hostname (reaped by pid, not by lock)"; fi
 }
 
@@ -120,10 +101,10 @@ wait_long() {
   start_instance B
   local args=() i
   for i in $(seq -f '%03g' 1 60); do args+=(--send "$(printf 'x%.0s' $(seq 1 300))-$i"); done
-  wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: anna' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
-  local a=$!
-  wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bert' --wait welcome "${args[@]}" --sleep 500 >/dev/null &
-  local b=$!
+  wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: anna' --wait welcome "${args[@]}" --sleep 500 >/dev/null
+  local a=$BG
+  wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bert' --wait welcome "${args[@]}" --sleep 500 >/dev/null
+  local b=$BG
   wait "$a"
   wait "$b"
   # Every line whole JSON; 60 messages from each.

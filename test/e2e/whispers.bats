@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Whispers and WebRTC signaling: private by construction (DESIGN.md sections 2 and 4).
+# Whispers and WebRTC signaling: private by construction (docs/design.md, sections 2 and 4).
 # alice speaks, bob is addressed, carol is the third chatter who must see nothing.
 
 setup() {
@@ -8,11 +8,12 @@ setup() {
 }
 
 teardown() {
-  stop_clients
+  stop_bg
   cleanup_server
 }
 
-# never_leaked TEXT: carol never got it, and no room log holds it.
+# never_leaked TEXT: carol never got it, and no room log holds it. Call it once carol
+# has the marker the sender sent after TEXT (got_marker carol).
 never_leaked() {
   never grep -qF -- "$1" "$DATA/carol.out"
   never in_any_log "$1"
@@ -22,14 +23,15 @@ never_leaked() {
   start_server
   present bob
   present carol
+  mark_for carol
   run as alice --send '{"type":"whisper","to":"bob","text":"json secret"}' --wait '"type":"whisper".*"json secret"' \
-    --send '/msg bob slash secret' --wait '"type":"whisper".*"slash secret"'
+    --send '/msg bob slash secret' --wait '"type":"whisper".*"slash secret"' "${MARK[@]}"
   assert_success
   assert_output --partial '"from":"alice","to":"bob","text":"json secret"'
   wait_until grep -q 'slash secret' "$DATA/bob.out"
   grep -q '"type":"whisper".*"from":"alice","to":"bob","text":"json secret"' "$DATA/bob.out"
   grep -q 'json secret' "$DATA/users/lobby/bob/inbox"
-  sleep 0.3
+  wait_until got_marker carol
   never_leaked 'json secret'
   never_leaked 'slash secret'
   never grep -q secret "$DATA/users/lobby/carol/inbox"
@@ -40,7 +42,8 @@ never_leaked() {
   present bob
   run as alice --send '/msg bob not for later' --wait '"type":"whisper"'
   assert_success
-  run as dave --sleep 300
+  # dave's own join is the last line of his history: all of it has arrived by then.
+  run as dave --wait '"type":"join","from":"dave".*"replay":true'
   assert_success
   refute_output --partial 'not for later'
 }
@@ -49,11 +52,14 @@ never_leaked() {
   start_server
   present bob
   present carol
-  run as alice --send 'bob: hi there' --wait '"type":"whisper".*"to":"bob"' --send 'zed: anyone seen zed?' --wait '"type":"msg".*zed: anyone seen zed'
+  mark_for carol
+  run as alice --send 'bob: hi there' --wait '"type":"whisper".*"to":"bob"' --send 'zed: anyone seen zed?' --wait '"type":"msg".*zed: anyone seen zed' \
+    "${MARK[@]}"
   assert_success
   wait_until grep -q '"text":"hi there"' "$DATA/bob.out"
+  wait_until got_marker carol
   never_leaked 'hi there'
-  wait_until grep -q 'zed: anyone seen zed' "$DATA/carol.out"
+  grep -q 'zed: anyone seen zed' "$DATA/carol.out"
   log_lines | grep -q '"type":"msg","from":"alice".*"text":"zed: anyone seen zed?"'
 }
 
@@ -75,12 +81,13 @@ never_leaked() {
   present carol
   offer='{"type":"signal","to":"bob","data":{"type":"offer","sdp":"v=0 o=- 4611731400430051336 2 IN IP4 127.0.0.1 sigmark"}}'
   ice='{"type":"signal","to":"bob","data":{"candidate":"candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host icemark","sdpMid":"0"}}'
-  run as alice --send "$offer" --send "$ice" --send 'done' --wait '"text":"done"'
+  mark_for carol
+  run as alice --send "$offer" --send "$ice" "${MARK[@]}"
   assert_success
   refute_output --partial sigmark # no echo of signaling to the sender
   wait_until grep -q icemark "$DATA/bob.out"
   grep -q '"type":"signal".*"from":"alice","data":{"type":"offer","sdp":"v=0 .*sigmark"}' "$DATA/bob.out"
-  sleep 0.3
+  wait_until got_marker carol
   never_leaked sigmark
   never_leaked icemark
 }
@@ -92,8 +99,10 @@ never_leaked() {
   args=(--send '{"type":"signal","to":"bob","data":"just a string"}' --wait '"code":"bad_request"'
     --send "{\"type\":\"signal\",\"to\":\"bob\",\"data\":{\"sdp\":\"$big\"}}" --wait '"code":"too_long"')
   for i in 1 2 3 4 5; do args+=(--send "{\"type\":\"signal\",\"to\":\"bob\",\"data\":{\"n\":$i}}"); done
-  run as alice "${args[@]}" --wait '"code":"rate_limited".*signal' --send 'chat is still fine' --wait '"text":"chat is still fine"'
+  mark_for bob
+  run as alice "${args[@]}" --wait '"code":"rate_limited".*signal' --send 'chat is still fine' --wait '"text":"chat is still fine"' "${MARK[@]}"
   assert_success
+  wait_until got_marker bob
   never grep -q "$big" "$DATA/bob.out"
   n=$(grep -c '"type":"signal"' "$DATA/bob.out" || true)
   [ "$n" -ge 1 ] && [ "$n" -lt 5 ]
@@ -101,11 +110,11 @@ never_leaked() {
 
 @test "the inbox goes with the presence when its chatter leaves" {
   start_server
-  node "$ROOT/test/helpers/ws.mjs" "$URL/lobby" --cookie "$(session bob)" --wait welcome --sleep 1500 >"$DATA/bob.out" 3>&- &
-  bob=$!
-  CLIENT_PIDS+=("$bob")
+  wsbg "$URL/lobby" --cookie "$(session bob)" --wait welcome --sleep 1500 >"$DATA/bob.out"
+  bob=$BG
   wait_until grep -qs welcome "$DATA/bob.out"
   run as alice --send '/msg bob before leaving' --wait '"type":"whisper"'
+  assert_success
   [ -s "$DATA/users/lobby/bob/inbox" ]
   wait "$bob"
   wait_until bash -c "[ ! -e '$DATA/users/lobby/bob' ]"

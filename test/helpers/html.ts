@@ -71,7 +71,7 @@ export function checkHtml(html: string): string[] {
       continue;
     }
     i = TAG.lastIndex;
-    const [, closing, rawName, attrs] = m;
+    const [, closing, rawName = '', attrs = ''] = m;
     const name = rawName.toLowerCase();
     if (closing) {
       const open = stack.pop();
@@ -80,7 +80,7 @@ export function checkHtml(html: string): string[] {
     }
     const seen = new Set<string>();
     for (const a of attrs.matchAll(ATTR)) {
-      const attr = a[1].toLowerCase();
+      const attr = (a[1] ?? '').toLowerCase();
       if (seen.has(attr)) problems.push(`<${name}> has ${attr} twice`);
       seen.add(attr);
       if (attr.startsWith('on')) problems.push(`<${name}> has an inline handler ${attr}`);
@@ -102,7 +102,8 @@ export function checkHtml(html: string): string[] {
   return problems;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+const invoked = process.argv[1]?.split('/').pop();
+if (invoked && import.meta.url.endsWith(invoked)) {
   let bad = 0;
   for (const file of process.argv.slice(2)) {
     for (const p of checkHtml(readFileSync(file, 'utf8'))) {

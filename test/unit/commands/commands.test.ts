@@ -20,7 +20,11 @@ class TestChatter {
   readonly chatter: Chatter;
   private waiters: (() => void)[] = [];
 
-  constructor(root: string, room: string, name: string) {
+  constructor(
+    root: string,
+    room: string,
+    readonly name: string,
+  ) {
     const id = newSessionId();
     const now = new Date().toISOString();
     writeSession(dataDir(root), id, { name, color: '#123456', created: now, seen: now });
@@ -71,6 +75,11 @@ class TestChatter {
 
 const ms = (n: number) => new Promise((r) => setTimeout(r, n));
 
+/** Resolves once `done()` holds, checking every 20 ms; fails after 5 s. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const start = Date.now(); !done(); await ms(20)) if (Date.now() - start > 5000) assert.fail(`timed out waiting for ${what}`);
+}
+
 describe('slash commands and whispers (through a Chatter)', function () {
   this.timeout(10000);
   let root: string;
@@ -98,14 +107,44 @@ describe('slash commands and whispers (through a Chatter)', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** An error reply, and the log unchanged by the line that caused it. */
+  let markers = 0;
+
+  /**
+   * `sender` says a fresh marker to the room and whispers it to `listener`: the two roads
+   * any line of `sender`'s reaches another chatter by. Resolves once `listener` has both,
+   * so whatever `sender` sent before has arrived by then: a check that something did
+   * not arrive cannot pass merely because delivery was slow.
+   */
+  async function marked(sender: TestChatter, listener: TestChatter): Promise<void> {
+    const text = `marker ${++markers}`;
+    const from = listener.got.length;
+    sender.send(`/msg ${listener.name} ${text}`);
+    sender.send(text);
+    await listener.waitFor((m) => m.type === 'whisper' && m.text === text, from);
+    await listener.waitFor((m) => m.type === 'msg' && m.text === text, from);
+  }
+
+  /** An error reply, and nothing logged for the line that caused it. */
   async function refused(c: TestChatter, line: string, code: string, mentions?: RegExp): Promise<void> {
     const before = logText();
     const e = await c.ask(line, 'error');
     assert.equal(e.code, code, JSON.stringify(e));
     if (mentions) assert.match(String(e.message), mentions);
-    await ms(50);
-    assert.equal(logText(), before, 'nothing logged');
+    // Lines are handled in order: anything the refused line logged is in before this one.
+    const text = `marker ${++markers}`;
+    const marker = await c.ask(text, 'msg');
+    assert.equal(marker.text, text);
+    const after = logText();
+    assert.ok(after.startsWith(before));
+    assert.deepEqual(
+      after
+        .slice(before.length)
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Message).id),
+      [marker.id],
+      'nothing logged but the marker',
+    );
   }
 
   describe('/dice and /roll', () => {
@@ -146,7 +185,8 @@ describe('slash commands and whispers (through a Chatter)', function () {
       assert.equal(r.spec, '2d6+3');
       const rolls = r.rolls as number[];
       assert.equal(rolls.length, 2);
-      assert.equal(r.total, rolls[0] + rolls[1] + 3);
+      const [a = 0, b = 0] = rolls;
+      assert.equal(r.total, a + b + 3);
     });
     it('answers bad dice with a usage error and logs nothing', async () => {
       const alice = await connect('alice');
@@ -176,8 +216,7 @@ describe('slash commands and whispers (through a Chatter)', function () {
       const e = await bob.waitFor((m) => m.type === 'color', from);
       assert.deepEqual([e.from, e.color], ['alice', '#ff0000']);
       assert.equal(JSON.parse(readFileSync(join(root, 'users/lobby/alice/info'), 'utf8')).color, '#ff0000');
-      const users = await bob.waitFor((m) => m.type === 'users' && (m.users as { color: string }[]).some((u) => u.color === '#ff0000'), from);
-      assert.ok(users);
+      await bob.waitFor((m) => m.type === 'users' && (m.users as { color: string }[]).some((u) => u.color === '#ff0000'), from);
       await refused(alice, '/color notacolour', 'bad_request', /not a colour/);
       await refused(alice, '/color', 'bad_request');
     });
@@ -187,7 +226,7 @@ describe('slash commands and whispers (through a Chatter)', function () {
       const before = bob.got.length;
       const i = await alice.ask('/who', 'info');
       assert.equal(i.text, 'in lobby (2): alice, bob');
-      await ms(100);
+      await marked(alice, bob);
       assert.ok(!bob.got.slice(before).some((m) => m.type === 'info'), 'bob saw nothing');
       assert.ok(!/who/.test(logText()));
     });
@@ -216,7 +255,7 @@ describe('slash commands and whispers (through a Chatter)', function () {
       assert.deepEqual([echo.from, echo.to, echo.text], ['alice', 'bob', 'the cake is a lie']);
       const w = await bob.waitFor((m) => m.type === 'whisper');
       assert.deepEqual([w.from, w.to, w.text], ['alice', 'bob', 'the cake is a lie']);
-      await ms(150);
+      await marked(alice, carol);
       assert.ok(!JSON.stringify(carol.got.slice(seen)).includes('cake'), 'carol saw nothing');
       assert.ok(!logText().includes('cake'), 'not in the room log');
       assert.ok(readFileSync(join(root, 'users/lobby/bob/inbox'), 'utf8').includes('cake'), "in bob's inbox");
@@ -315,7 +354,11 @@ describe('Presence.rename', () => {
     assert.ok(!existsSync(oldInbox));
     assert.ok(statSync(join(root, 'users/lobby/zed/inbox')).isFile());
     assert.ok(p.stillHeld());
-    await ms(1600); // past one lock refresh: the released old lock must not report itself compromised
+    // The released old lock must not report itself compromised at its refresh, which was
+    // due before the new lock's first: once the new one has been refreshed, it is past.
+    const lock = join(root, 'users/lobby/zed/info.lock');
+    const claimed = statSync(lock).mtimeMs;
+    await until(() => statSync(lock).mtimeMs > claimed, "the new lock's first refresh");
     assert.ok(await p.vacate());
   });
   it('takes back a name whose holder died, and numbers a live one', async () => {
