@@ -31,8 +31,8 @@ export const chatPage: PageHandler = (req, { cfg, d }) => {
     if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
     throw e;
   }
-  const me = identify(cfg, d, req.cookie, req.env);
-  const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.env.HTTP_HOST, req.https) };
+  const me = identify(cfg, d, req);
+  const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.host, req.https) };
   // The script is the bundle htdocs/build/app.js; it connects to this server's WebSocket
   // ('self' covers ws: and wss: of this host), shows same-site images and emoticons, and
   // plays call media (MediaStreams, blob: for received files).

@@ -26,7 +26,7 @@ function segmentSize(s: Segment): string {
 // ---- the index ------------------------------------------------------------------------
 
 function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   const pageParam = param(req.query, 'page') ?? '1';
   if (!/^[1-9]\d{0,5}$/.test(pageParam)) throw new HttpError(400, 'The page number (?page=) must be a whole number from 1.');
   const all = [...listArchive(d)]
@@ -195,7 +195,7 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
         current: before ? before.key === s.key : !s.rotated,
       })),
   };
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });
 }
 

@@ -77,7 +77,7 @@ export const historyHref = (room: string) => `history?room=${encodeURIComponent(
 
 export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
   allowMethods(req, 'GET');
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   const enter = param(req.query, 'enter');
   let error: string | undefined;
   if (enter !== undefined) {

@@ -51,7 +51,7 @@ interface FormState {
 export const settingsPage: PageHandler = (req, ctx) => {
   allowMethods(req, 'GET', 'POST');
   const { cfg, d, now } = ctx;
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   const trusted = me.source === 'trusted';
 
   if (req.method !== 'POST') {

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { type Config, loadConfig } from '../../../src/config.js';
 import { dataDir } from '../../../src/store/datadir.js';
 import { trustedUserName } from '../../../src/identity.js';
+import { readCgi } from '../../../src/request.js';
 import type { RoomEvent } from '../../../src/shared/protocol.js';
 import { newSessionId, readSession, writeSession } from '../../../src/store/sessions.js';
 import { type Cursor, formatCursor, linesBackward, listArchive, listSegments, parseCursor, readPage } from '../../../src/store/archive.js';
@@ -493,14 +494,14 @@ describe('pages', () => {
     });
 
     it('takes the name from the header on loopback only, and only a valid one', () => {
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), 'carol');
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: '../x', REMOTE_ADDR: '127.0.0.1' }), undefined);
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '192.0.2.7' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), 'carol');
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: '../x', REMOTE_ADDR: '127.0.0.1' })), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '192.0.2.7' })), undefined);
       cfg.server.host = '0.0.0.0';
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), undefined);
       cfg.server.host = '127.0.0.1';
       cfg.server.trusted_user_header = '';
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), undefined);
     });
 
     it('shows the name read-only in settings and saves it whatever the form says', async () => {
