@@ -5,6 +5,7 @@
 import type { Config } from '../config.js';
 import type { DataDir } from '../store/datadir.js';
 import { type CgiEnv, type CgiRequest, readCgi } from '../request.js';
+import { NameError, validateRoom } from '../store/names.js';
 
 /** Longer query strings are refused before any parsing: no page needs more. */
 export const MAX_QUERY_BYTES = 4096;
@@ -126,6 +127,16 @@ export function serializeResponse(r: PageResponse): string {
 export function param(q: URLSearchParams, name: string): string | undefined {
   const v = q.get(name);
   return v === null || v === '' ? undefined : v;
+}
+
+/** The room a request names, validated: a name that cannot be a room is a 400 that says why. */
+export function requestedRoom(raw: string): string {
+  try {
+    return validateRoom(raw);
+  } catch (e) {
+    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
+    throw e;
+  }
 }
 
 /**

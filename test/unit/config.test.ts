@@ -89,7 +89,7 @@ describe('ICE servers in the welcome', () => {
     const expected = execFileSync('sh', ['-c', `printf %s "$0" | openssl dgst -sha1 -hmac n0rth -binary | base64`, username]).toString().trim();
     assert.equal(credential, expected);
     const [turn] = iceServersFor(cfg, 'chat.example', 'bob');
-    assert.equal(turn.username?.endsWith(':bob'), true);
+    assert.equal(turn?.username?.endsWith(':bob'), true);
     assert.notEqual(turn.credential, 'static');
   });
 });
