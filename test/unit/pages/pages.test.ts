@@ -289,6 +289,19 @@ describe('pages', () => {
       );
     });
 
+    it("reads a GET without touching stdin, and a form POST of its declared length whatever its media type's parameters", () => {
+      const get = requestFromCgi({ QUERY_STRING: 'room=lobby', HTTP_HOST: 'chat.example', HTTP_X_FORWARDED_PROTO: 'https, http' }, () => {
+        throw new Error('a GET read stdin');
+      });
+      assert.deepEqual([get.method, get.query.get('room'), get.host, get.https], ['GET', 'lobby', 'chat.example', true]);
+      const lengths: number[] = [];
+      const post = requestFromCgi({ REQUEST_METHOD: 'post', CONTENT_LENGTH: '6', CONTENT_TYPE: 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' }, (n) => {
+        lengths.push(n);
+        return Buffer.from('name=a');
+      });
+      assert.deepEqual([post.method, post.form.get('name'), post.https, lengths], ['POST', 'a', false, [6]]);
+    });
+
     it('never emits a header with a line break', () => {
       assert.throws(() => serializeResponse(redirect('x\r\nSet-Cookie: evil=1')));
     });
