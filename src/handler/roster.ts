@@ -13,7 +13,7 @@ const USERS_COALESCE_MS = 30;
 const USERS_MIN_GAP_MS = 1000;
 
 export class Roster {
-  /** name → colour */
+  /** Each chatter's colour, by name. */
   private readonly users = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private lastSentAt = 0;
