@@ -1,12 +1,13 @@
 // The WebSocket handler: websocketd runs one of these per connection.
-// stdin/stdout are the socket; see src/chatter.ts for the life of a chatter.
+// stdin/stdout are the socket; see src/handler/chatter.ts for the life of a chatter.
 // Nothing at load time but definitions: main() does the work (bench/startup.ts also
 // bakes this bundle into a V8 start-up snapshot to compare).
 
 import { writeSync } from 'node:fs';
-import { Chatter, requestFromEnv } from '../src/handler/chatter.js';
-import { loadConfig } from '../src/config.js';
+import { Chatter } from '../src/handler/chatter.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { LineOutput } from '../src/handler/output.js';
+import { readCgi } from '../src/request.js';
 import { warn } from '../src/warn.js';
 
 let out: LineOutput;
@@ -18,7 +19,7 @@ function fail(message: string): never {
 }
 
 function main(): void {
-  const req = requestFromEnv(process.env);
+  const req = readCgi(process.env);
   let room: string;
   try {
     room = Chatter.roomOf(req);
@@ -26,7 +27,7 @@ function main(): void {
     fail(`bad room name: ${(e as Error).message}`);
   }
 
-  let cfg;
+  let cfg: Config;
   try {
     cfg = loadConfig();
   } catch (e) {

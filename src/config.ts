@@ -9,8 +9,11 @@ import { parse as parseIni } from 'ini';
 
 type Kind = 'string' | 'int' | 'bool' | 'enum';
 
+/** The INI sections that hold settings ([rooms] holds room descriptions). */
+export type Section = 'server' | 'chat' | 'files' | 'stun';
+
 export interface SettingSpec {
-  section: string;
+  section: Section;
   key: string;
   kind: Kind;
   default: string | number | boolean;
@@ -197,7 +200,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`cannot read ${confPath}: ${(e as Error).message}`);
   }
 
-  const out: Record<string, Record<string, unknown>> = { server: {}, chat: {}, files: {}, stun: {} };
+  const out: Record<Section, Record<string, unknown>> = { server: {}, chat: {}, files: {}, stun: {} };
   const sources: Record<string, string> = {};
   for (const spec of SETTINGS as readonly SettingSpec[]) {
     const name = `${spec.section}.${spec.key}`;

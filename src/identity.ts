@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { DataDir } from './store/datadir.js';
 import { isValid, validateUserName } from './store/names.js';
 import { type Session, readSession, sessionIdFromCookie } from './store/sessions.js';
+import { type CgiEnv, type CgiRequest, cgiHeader } from './request.js';
 
 export interface Identity {
   name: string;
@@ -17,13 +18,8 @@ export interface Identity {
   session?: Session;
 }
 
-/** The request as websocketd describes it, in CGI variables (HTTP_COOKIE, HTTP_X_…, REMOTE_ADDR). */
-export type CgiEnv = Record<string, string | undefined>;
-
-/** `X-Remote-User` → `HTTP_X_REMOTE_USER`, the variable websocketd puts the header in. */
-export function cgiHeaderVar(header: string): string {
-  return `HTTP_${header.trim().toUpperCase().replace(/-/g, '_')}`;
-}
+/** What a request says about who it is: its session cookie, its peer, its headers. */
+export type IdentityRequest = Pick<CgiRequest, 'cookie' | 'remoteAddr'> & { env?: CgiEnv };
 
 export function isLoopback(host: string): boolean {
   const h = host
@@ -38,11 +34,11 @@ export function isLoopback(host: string): boolean {
  * (so every request came through the local proxy, which sets or strips the header) and
  * the request itself came from loopback; a name that would be an unsafe path is ignored.
  */
-export function trustedUserName(cfg: Config, env: CgiEnv): string | undefined {
+export function trustedUserName(cfg: Config, req: IdentityRequest): string | undefined {
   const header = cfg.server.trusted_user_header.trim();
   if (header === '' || !isLoopback(cfg.server.host)) return undefined;
-  if (env.REMOTE_ADDR !== undefined && !isLoopback(env.REMOTE_ADDR)) return undefined;
-  const value = env[cgiHeaderVar(header)]?.trim();
+  if (req.remoteAddr !== undefined && !isLoopback(req.remoteAddr)) return undefined;
+  const value = cgiHeader(req.env ?? {}, header)?.trim();
   return value && isValid(validateUserName, value) ? value.normalize('NFC') : undefined;
 }
 
@@ -51,10 +47,10 @@ export function safeColor(color: string | undefined, name: string): string {
   return color && /^#[0-9a-f]{6}$/.test(color) ? color : defaultColor(name);
 }
 
-export function identify(cfg: Config, d: DataDir, cookieHeader: string | undefined, env: CgiEnv): Identity {
-  const sessionId = sessionIdFromCookie(cookieHeader);
+export function identify(cfg: Config, d: DataDir, req: IdentityRequest): Identity {
+  const sessionId = sessionIdFromCookie(req.cookie);
   const session = sessionId ? readSession(d, sessionId) : undefined;
-  const trusted = trustedUserName(cfg, env);
+  const trusted = trustedUserName(cfg, req);
   if (trusted !== undefined) return { name: trusted, color: safeColor(session?.color, trusted), source: 'trusted', sessionId, session };
   if (session) return { name: session.name, color: safeColor(session.color, session.name), source: 'session', sessionId, session };
   const name = validateUserName(cfg.chat.default_name);

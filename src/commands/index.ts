@@ -28,9 +28,9 @@ for (const c of COMMANDS) for (const n of c.names) byName.set(n, c);
 
 /** `/color red` → { name: 'color', args: 'red' }; undefined when not a command. */
 export function parseCommand(text: string): { name: string; args: string } | undefined {
-  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text);
-  if (!m || text.startsWith('//')) return undefined;
-  return { name: m[1].toLowerCase(), args: m[2].trim() };
+  const [, name, args] = /^\/(\S+)\s*([\s\S]*)$/.exec(text) ?? [];
+  if (name === undefined || args === undefined || text.startsWith('//')) return undefined;
+  return { name: name.toLowerCase(), args: args.trim() };
 }
 
 export async function runCommand(ctx: CommandContext, name: string, args: string): Promise<void> {

@@ -6,8 +6,8 @@ export const msg: Command = {
   usage: '/msg NAME TEXT',
   summary: 'whisper to one person in the room; nobody else sees it, and it is not kept in the history',
   async run(ctx, args) {
-    const m = /^(\S+)\s+(\S[\s\S]*)$/.exec(args);
-    if (!m) throw new ProtocolError('bad_request', `name someone and say something. Usage: ${msg.usage}`);
-    await ctx.whisper(m[1], m[2]);
+    const [, to, text] = /^(\S+)\s+(\S[\s\S]*)$/.exec(args) ?? [];
+    if (to === undefined || text === undefined) throw new ProtocolError('bad_request', `name someone and say something. Usage: ${msg.usage}`);
+    await ctx.whisper(to, text);
   },
 };

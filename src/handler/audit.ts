@@ -10,7 +10,7 @@
 import { BlockList } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { Config } from '../config.js';
-import type { CgiEnv } from '../identity.js';
+import type { CgiRequest } from '../request.js';
 import { appendLine } from '../store/jsonl.js';
 import { logLine, warn } from '../warn.js';
 
@@ -45,8 +45,8 @@ function ipFamily(a: string): 0 | 4 | 6 {
 /** `::ffff:10.0.0.1` is 10.0.0.1; `[::1]:443` and `10.0.0.1:443` lose their port. */
 function bareAddress(raw: string): string | undefined {
   let a = raw.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
-  if (bracketed) a = bracketed[1];
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a)?.[1];
+  if (bracketed !== undefined) a = bracketed;
   else if (/^[\d.]+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
   a = a.replace(/%.*$/, '').toLowerCase(); // an IPv6 zone says nothing about who it was
   if (/^::ffff:\d+\.\d+\.\d+\.\d+$/.test(a)) a = a.slice(7);
@@ -60,7 +60,7 @@ export function trustedProxies(list: string): (addr: string) => boolean {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [host, bits] = raw.split('/');
+    const [host = '', bits] = raw.split('/');
     const a = bareAddress(host);
     if (!a) throw new Error(`server.trusted_proxies: "${raw}" is not an address or a CIDR range`);
     const type = ipFamily(a) === 6 ? 'ipv6' : 'ipv4';
@@ -79,16 +79,16 @@ export function trustedProxies(list: string): (addr: string) => boolean {
  * that is not (what the last trusted proxy saw). Entries left of it are the client's own
  * claims and are never used.
  */
-export function clientAddress(env: CgiEnv, trusted: (addr: string) => boolean): string {
-  const peer = bareAddress(env.REMOTE_ADDR ?? '') ?? 'unknown';
+export function clientAddress(req: Pick<CgiRequest, 'remoteAddr' | 'forwardedFor'>, trusted: (addr: string) => boolean): string {
+  const peer = bareAddress(req.remoteAddr ?? '') ?? 'unknown';
   if (peer === 'unknown' || !trusted(peer)) return peer;
-  const hops = (env.HTTP_X_FORWARDED_FOR ?? '')
+  const hops = (req.forwardedFor ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   let addr = peer;
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = bareAddress(hops[i]);
+  for (const raw of hops.reverse()) {
+    const hop = bareAddress(raw);
     if (hop === undefined) break; // garbage in the header: stop at the last address we can vouch for
     addr = hop;
     if (!trusted(hop)) break;
@@ -122,14 +122,14 @@ function trustedOnce(list: string): (addr: string) => boolean {
 /**
  * Write one audit line for this connection. Never throws: a full disk or a bad setting
  * must not cost anyone their chat, so a failure is reported on stderr instead. Without a
- * CGI environment there is no connection to account for (a chatter run in-process, as
+ * CGI request there is no connection to account for (a chatter run in-process, as
  * the unit tests do), so nothing is written.
  */
-export function audit(cfg: Config, env: CgiEnv | undefined, room: string, name: string, outcome: AuditOutcome): void {
-  if (env === undefined) return;
+export function audit(cfg: Config, req: CgiRequest | undefined, room: string, name: string, outcome: AuditOutcome): void {
+  if (req === undefined) return;
   let line: string;
   try {
-    line = formatAudit({ time: new Date(), addr: clientAddress(env, trustedOnce(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
+    line = formatAudit({ time: new Date(), addr: clientAddress(req, trustedOnce(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
   } catch (e) {
     warn(`audit: ${(e as Error).message}`);
     return;

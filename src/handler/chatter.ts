@@ -15,7 +15,6 @@ import { listPresent, Presence, reapRoom } from '../store/presence.js';
 import {
   type ClientMessage,
   type ErrorCode,
-  type IceServer,
   type InboxEntry,
   type Limits,
   type RoomEvent,
@@ -31,46 +30,26 @@ import {
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { identify } from '../identity.js';
+import type { CgiRequest } from '../request.js';
 import { audit } from './audit.js';
+import { iceServersFor } from './ice.js';
+import { Roster } from './roster.js';
 import { warn } from '../warn.js';
 
-/** What websocketd tells a handler about its request (CGI variables). */
-export interface Request {
-  pathInfo: string;
-  query: string;
-  cookie?: string;
-  host?: string;
-  remoteAddr?: string;
-  /** Every CGI variable: a request header the config names (trusted_user_header) is one. */
-  cgi?: Record<string, string | undefined>;
-}
+/**
+ * What a chatter knows of its request: all of it from websocketd, or, for a chatter run
+ * in-process (the unit tests), a path, a query and perhaps a cookie: no connection to audit.
+ */
+export type ChatterRequest = CgiRequest | Pick<CgiRequest, 'pathInfo' | 'query' | 'cookie'>;
 
 export interface Output {
   write(line: string): void;
 }
 
-/**
- * A `users` list costs O(N) to every one of N chatters: a burst of joins or leaves is
- * coalesced (30 ms), and in a storm (a server restart, a class logging in) each
- * connection gets at most one list a second, the last one always up to date.
- */
-const USERS_COALESCE_MS = 30;
-const USERS_MIN_GAP_MS = 1000;
 /** A room this big reads a flood every coalesce_ms; bigger rooms proportionally less often. */
 const CHATTERS_PER_COALESCE = 50;
 /** Whatever the limits, a line longer than this is never buffered whole. */
 const HARD_LINE_CAP = 1024 * 1024;
-
-export function requestFromEnv(env: NodeJS.ProcessEnv): Request {
-  return {
-    pathInfo: env.PATH_INFO ?? env.SCRIPT_NAME ?? '/',
-    query: env.QUERY_STRING ?? '',
-    cookie: env.HTTP_COOKIE,
-    host: env.HTTP_HOST,
-    remoteAddr: env.REMOTE_ADDR,
-    cgi: env,
-  };
-}
 
 export function limitsOf(cfg: Config): Limits {
   return {
@@ -82,37 +61,6 @@ export function limitsOf(cfg: Config): Limits {
   };
 }
 
-/**
- * TURN credentials: coturn's REST-API scheme (use-auth-secret) when turn_secret is set,
- * username `<expiry>:<name>` and credential base64(HMAC-SHA1(secret, username)), so what
- * a browser reads from its welcome is its own and expires; else the static pair.
- */
-export function turnCredentials(cfg: Config, user: string, now = Date.now()): { username: string; credential: string } {
-  if (!cfg.stun.turn_secret) return { username: cfg.stun.turn_username, credential: cfg.stun.turn_credential };
-  const username = `${Math.floor(now / 1000) + cfg.stun.turn_ttl_sec}:${user}`;
-  // Loaded only here: node:crypto costs ~17 ms at start-up, and most servers have no TURN.
-  const { createHmac } = process.getBuiltinModule('node:crypto');
-  return { username, credential: createHmac('sha1', cfg.stun.turn_secret).update(username).digest('base64') };
-}
-
-export function iceServersFor(cfg: Config, host: string | undefined, user = ''): IceServer[] {
-  const listed = cfg.stun.ice_servers
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (listed.length) {
-    // TURN servers need credentials (coturn: a static user with lt-cred-mech); STUN does not.
-    const turn = listed.filter((u) => /^turns?:/.test(u));
-    const stun = listed.filter((u) => !/^turns?:/.test(u));
-    const servers: IceServer[] = stun.length ? [{ urls: stun }] : [];
-    if (turn.length) servers.push({ urls: turn, ...turnCredentials(cfg, user) });
-    return servers;
-  }
-  // The host the browser used, without its port; IPv6 literals keep their brackets.
-  const h = (host ?? cfg.server.host).replace(/:\d+$/, '') || '127.0.0.1';
-  return [{ urls: `stun:${h}:${cfg.stun.port}` }];
-}
-
 export class Chatter {
   private readonly d: DataDir;
   private readonly logPath: string;
@@ -121,9 +69,11 @@ export class Chatter {
   private presence: Presence | undefined;
   private roomFollower: Follower | undefined;
   private inboxFollower: Follower | undefined;
-  private readonly users = new Map<string, string>();
-  private usersTimer: NodeJS.Timeout | undefined;
-  private lastUsersAt = 0;
+  /** The CGI request, when there is one. */
+  private readonly cgi: CgiRequest | undefined;
+  private readonly roster = new Roster((users) => {
+    if (!this.leaving) this.send({ type: 'users', users });
+  });
   private readonly timers: NodeJS.Timeout[] = [];
   private lastHeard = Date.now();
   private readonly msgBucket: TokenBucket;
@@ -138,12 +88,13 @@ export class Chatter {
   constructor(
     private readonly cfg: Config,
     readonly room: string,
-    private readonly req: Request,
+    private readonly req: ChatterRequest,
     private readonly out: Output,
     private readonly exit: (code: number) => void,
   ) {
     this.d = dataDir(cfg.dataDir);
     this.logPath = roomLogPath(this.d, room);
+    this.cgi = 'env' in req ? req : undefined;
     const q = new URLSearchParams(req.query);
     this.textMode = q.get('format') === 'text';
     this.since = q.get('since');
@@ -152,7 +103,7 @@ export class Chatter {
   }
 
   /** Validate the room from the request; on a bad name, say why and touch nothing. */
-  static roomOf(req: Request): string {
+  static roomOf(req: Pick<CgiRequest, 'pathInfo'>): string {
     return roomFromPath(req.pathInfo);
   }
 
@@ -160,9 +111,15 @@ export class Chatter {
     return this.presence?.name ?? '';
   }
 
+  /** Our presence, once start() has joined: no input is handled before that. */
+  private get joined(): Presence {
+    if (!this.presence) throw new Error('not in the room yet');
+    return this.presence;
+  }
+
   private identity(): UserSummary {
     // The same answer the pages give: a trusted proxy header, else the session, else the default.
-    const { name, color } = identify(this.cfg, this.d, this.req.cookie, this.req.cgi ?? {});
+    const { name, color } = identify(this.cfg, this.d, this.cgi ?? this.req);
     return { name, color };
   }
 
@@ -195,18 +152,18 @@ export class Chatter {
       return this.finish(0);
     }
     await this.log({ type: 'join', from: this.presence.name, color: this.presence.color });
-    audit(this.cfg, this.req.cgi, this.room, this.presence.name, 'joined');
+    audit(this.cfg, this.cgi, this.room, this.presence.name, 'joined');
 
     // Everything up to `end` is replayed; the follower takes over exactly there.
     const end = logSize(this.logPath);
-    for (const u of listPresent(this.d, this.room)) this.users.set(u.name, u.color);
-    this.users.set(this.presence.name, this.presence.color);
+    for (const u of listPresent(this.d, this.room)) this.roster.set(u.name, u.color);
+    this.roster.set(this.presence.name, this.presence.color);
     this.send({
       type: 'welcome',
       room: this.room,
       you: { name: this.presence.name, color: this.presence.color },
-      users: this.userList(),
-      iceServers: iceServersFor(this.cfg, this.req.host, this.presence.name),
+      users: this.roster.list(),
+      iceServers: iceServersFor(this.cfg, this.cgi?.host, this.presence.name),
       limits: limitsOf(this.cfg),
     });
     this.replay(end);
@@ -241,7 +198,7 @@ export class Chatter {
    * the writers' included.
    */
   private restMs(): number {
-    return this.cfg.files.coalesce_ms * Math.max(1, this.users.size / CHATTERS_PER_COALESCE);
+    return this.cfg.files.coalesce_ms * Math.max(1, this.roster.size / CHATTERS_PER_COALESCE);
   }
 
   /** A follower with this server's watch settings. */
@@ -278,10 +235,6 @@ export class Chatter {
     }
   }
 
-  private userList(): UserSummary[] {
-    return [...this.users].map(([name, color]) => ({ name, color })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  }
-
   private roomLine(line: string): void {
     if (this.leaving) return;
     let e: RoomEvent | undefined;
@@ -291,32 +244,8 @@ export class Chatter {
     } else if (!line.startsWith('{"id":"') || !line.endsWith('}')) {
       return;
     }
-    if (e && PRESENCE_EVENTS.has(e.type)) this.presenceChanged(e);
+    if (e && PRESENCE_EVENTS.has(e.type)) this.roster.changed(e);
     this.out.write(e && this.textMode ? formatText(e) : line);
-  }
-
-  private presenceChanged(e: RoomEvent): void {
-    switch (e.type) {
-      case 'join':
-      case 'color':
-        this.users.set(e.from, e.color);
-        break;
-      case 'leave':
-        this.users.delete(e.from);
-        break;
-      case 'nick':
-        this.users.set(e.name, this.users.get(e.from) ?? '');
-        this.users.delete(e.from);
-        break;
-    }
-    // Twenty people joining at once should not cost everyone twenty lists.
-    if (this.usersTimer) return;
-    const wait = Math.max(USERS_COALESCE_MS, this.lastUsersAt + USERS_MIN_GAP_MS - Date.now());
-    this.usersTimer = setTimeout(() => {
-      this.usersTimer = undefined;
-      this.lastUsersAt = Date.now();
-      if (!this.leaving) this.send({ type: 'users', users: this.userList() });
-    }, wait);
   }
 
   private inboxLine(line: string): void {
@@ -379,7 +308,7 @@ export class Chatter {
   }
 
   private async dispatch(m: Exclude<ClientMessage, { type: 'ping' }>): Promise<void> {
-    const me = this.presence!;
+    const me = this.joined;
     if (m.type === 'signal') {
       if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too much signaling: slow down');
       if (Buffer.byteLength(JSON.stringify(m.data)) > this.cfg.chat.max_signal_bytes) {
@@ -396,15 +325,13 @@ export class Chatter {
     const cmd = parseCommand(text);
     if (cmd) return runCommand(this.commandContext(), cmd.name, cmd.args);
     // The original's convention: "bob: hi" whispers to bob, if bob is here.
-    const addressed = /^([^\s:]+): ([\s\S]+)$/.exec(text);
-    if (addressed && addressed[1] !== me.name && isPresent(this.d, this.room, addressed[1])) {
-      return this.whisper(addressed[1], addressed[2]);
-    }
+    const [, to, said] = /^([^\s:]+): ([\s\S]+)$/.exec(text) ?? [];
+    if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, said);
     await this.log({ type: 'msg', from: me.name, color: me.color, text });
   }
 
   async whisper(to: string, text: string): Promise<void> {
-    const me = this.presence!;
+    const me = this.joined;
     if (text.trim() === '') throw new ProtocolError('bad_request', 'empty whisper');
     const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, text }, this.cfg.files.shared_fs);
     if (to !== me.name) this.send(entry as ServerMessage); // the sender's copy; to oneself, the inbox copy is enough
@@ -413,12 +340,12 @@ export class Chatter {
   private commandContext(): CommandContext {
     return {
       room: this.room,
-      me: () => ({ name: this.presence!.name, color: this.presence!.color }),
-      users: () => this.userList(),
+      me: () => ({ name: this.joined.name, color: this.joined.color }),
+      users: () => this.roster.list(),
       present: () => listPresent(this.d, this.room),
       logEvent: (e) => this.log(e),
       info: (text) => this.send({ type: 'info', text }),
-      setColor: async (color) => this.presence!.setColor(color),
+      setColor: async (color) => this.joined.setColor(color),
       whisper: (to, text) => this.whisper(to, text),
       rename: (wanted) => this.rename(wanted),
     };
@@ -426,7 +353,7 @@ export class Chatter {
 
   /** /nick: move the presence, then follow the new inbox and drain the old one to its end. */
   private async rename(wanted: string): Promise<string> {
-    const p = this.presence!;
+    const p = this.joined;
     const before = p.name;
     const now = await p.rename(wanted, this.reaped);
     if (now === undefined) throw new ProtocolError('bad_request', `no free name like ${wanted} in ${this.room}`);
@@ -450,7 +377,7 @@ export class Chatter {
     this.presence.abandon();
     const alreadyLogged = leaveLoggedSince(this.logPath, name, this.joinedAt);
     this.sendError('forbidden', 'you were removed from the room');
-    audit(this.cfg, this.req.cgi, this.room, name, 'removed');
+    audit(this.cfg, this.cgi, this.room, name, 'removed');
     const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: this.presence.color, reason: 'kicked' });
     void done.catch(() => undefined).finally(() => this.finish(0));
   }
@@ -472,13 +399,13 @@ export class Chatter {
         warn(`could not log leave of ${p.name}: ${(e as Error).message}`);
       }
     }
-    if (p) audit(this.cfg, this.req.cgi, this.room, p.name, reason);
+    if (p) audit(this.cfg, this.cgi, this.room, p.name, reason);
     this.finish(0);
   }
 
   private finish(code: number): void {
     for (const t of this.timers) clearInterval(t);
-    clearTimeout(this.usersTimer);
+    this.roster.close();
     void this.roomFollower?.close();
     void this.inboxFollower?.close();
     this.exit(code);

@@ -6,7 +6,7 @@ import { readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Config, loadConfig } from '../config.js';
 import { dataDir } from '../store/datadir.js';
-import type { CgiEnv } from '../identity.js';
+import type { CgiEnv } from '../request.js';
 import { type PageHandler, type PageResponse, requestFromCgi, serializeResponse } from './http.js';
 import { errorPage, failurePage } from './layout.js';
 

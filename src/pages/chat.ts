@@ -3,8 +3,7 @@
 // to life. The room name is validated here exactly as the handler will validate it.
 
 import { identify } from '../identity.js';
-import { NameError, validateRoom } from '../store/names.js';
-import { type PageHandler, HttpError, allowMethods, param } from './http.js';
+import { type PageHandler, HttpError, allowMethods, param, requestedRoom } from './http.js';
 import { page } from './layout.js';
 import { historyHref } from './rooms.js';
 
@@ -24,15 +23,9 @@ export const chatPage: PageHandler = (req, { cfg, d }) => {
   allowMethods(req, 'GET');
   const raw = param(req.query, 'room');
   if (raw === undefined) throw new HttpError(400, 'Which room? This page needs ?room=name.');
-  let room: string;
-  try {
-    room = validateRoom(raw);
-  } catch (e) {
-    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
-    throw e;
-  }
-  const me = identify(cfg, d, req.cookie, req.env);
-  const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.env.HTTP_HOST, req.https) };
+  const room = requestedRoom(raw);
+  const me = identify(cfg, d, req);
+  const view = { room, me, historyHref: historyHref(room), wsExample: webSocketUrl(room, cfg.server.public_url, req.host, req.https) };
   // The script is the bundle htdocs/build/app.js; it connects to this server's WebSocket
   // ('self' covers ws: and wss: of this host), shows same-site images and emoticons, and
   // plays call media (MediaStreams, blob: for received files).

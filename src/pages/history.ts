@@ -4,15 +4,15 @@
 
 import type { Config } from '../config.js';
 import { identify } from '../identity.js';
-import { NameError, validateRoom } from '../store/names.js';
 import { PRESENCE_EVENTS, type RoomEvent } from '../shared/protocol.js';
 import { defaultColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
 import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
 import { type Segment, isEmptySegment, listArchive, listSegments } from '../store/segments.js';
 import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '../shared/format.js';
-import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param } from './http.js';
+import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param, requestedRoom } from './http.js';
 import { page } from './layout.js';
+import { pageAsked, paginate } from './paginate.js';
 import { ROOMS_PER_PAGE, roomHref } from './rooms.js';
 import { MAX_QUERY_CHARS, compileSearch, highlight, type TextPart } from './search.js';
 
@@ -29,18 +29,15 @@ function segmentSize(s: Segment): string {
 // ---- the index ------------------------------------------------------------------------
 
 function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
-  const me = identify(cfg, d, req.cookie, req.env);
-  const pageParam = param(req.query, 'page') ?? '1';
-  if (!/^[1-9]\d{0,5}$/.test(pageParam)) throw new HttpError(400, 'The page number (?page=) must be a whole number from 1.');
+  const me = identify(cfg, d, req);
+  const pageNo = pageAsked(req.query);
   const all = [...listArchive(d)]
     .map(([room, segments]) => ({ room, segments: segments.filter((s) => !isEmptySegment(s)) }))
     .filter((r) => r.segments.length > 0)
     .map((r) => ({ ...r, newest: Math.max(...r.segments.map((s) => s.mtimeMs)) }))
     .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1));
-  const pages = Math.max(1, Math.ceil(all.length / ROOMS_PER_PAGE));
-  const pageNo = Number(pageParam);
-  if (pageNo > pages) throw new HttpError(404, `There are only ${pages} pages of rooms.`);
-  const rooms = all.slice((pageNo - 1) * ROOMS_PER_PAGE, pageNo * ROOMS_PER_PAGE).map((r) => ({
+  const shown = paginate(all, pageNo, { perPage: ROOMS_PER_PAGE, path: 'history', noun: 'rooms' });
+  const rooms = shown.items.map((r) => ({
     room: r.room,
     href: href({ room: r.room }),
     size: formatBytes(r.segments.reduce((n, s) => n + s.size, 0)),
@@ -55,9 +52,9 @@ function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
   }));
   const view = {
     rooms,
-    summary: pages > 1 ? `${plural(all.length, 'room')} · page ${pageNo} of ${pages}` : undefined,
-    prevHref: pageNo > 1 ? `history?page=${pageNo - 1}` : undefined,
-    nextHref: pageNo < pages ? `history?page=${pageNo + 1}` : undefined,
+    summary: shown.position ? `${plural(all.length, 'room')} · ${shown.position}` : undefined,
+    prevHref: shown.prevHref,
+    nextHref: shown.nextHref,
   };
   return page('history-index', view, { title: 'History', page: 'history-index', current: 'history', user: me });
 }
@@ -118,19 +115,14 @@ function byDay(events: RoomEvent[]): { heading: string; iso: string; events: Roo
   for (const e of events) {
     const d = new Date(e.t);
     const iso = Number.isNaN(d.getTime()) ? 'unknown' : isoDay(d);
-    if (days.at(-1)?.iso !== iso) days.push({ heading: iso === 'unknown' ? 'Unknown date' : dayHeading(d), iso, events: [] });
-    days.at(-1)!.events.push(e);
+    let day = days.at(-1);
+    if (day?.iso !== iso) {
+      day = { heading: iso === 'unknown' ? 'Unknown date' : dayHeading(d), iso, events: [] };
+      days.push(day);
+    }
+    day.events.push(e);
   }
   return days;
-}
-
-function roomName(raw: string): string {
-  try {
-    return validateRoom(raw);
-  } catch (e) {
-    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
-    throw e;
-  }
 }
 
 export function searchBudget(cfg: Config): number {
@@ -138,7 +130,7 @@ export function searchBudget(cfg: Config): number {
 }
 
 async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: string) {
-  const room = roomName(raw);
+  const room = requestedRoom(raw);
   const beforeRaw = param(req.query, 'before');
   const before = beforeRaw === undefined ? undefined : parseCursor(beforeRaw);
   if (beforeRaw !== undefined && !before) throw new HttpError(400, 'That page marker (?before=) is malformed.');
@@ -190,7 +182,7 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
         current: before ? before.key === s.key : !s.rotated,
       })),
   };
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });
 }
 

@@ -1,24 +1,20 @@
-// HTTP for CGI pages: the request as websocketd describes it in CGI variables, and the
+// HTTP for CGI pages: the request (src/request.ts reads the CGI variables), and the
 // response as the header block plus body a CGI program prints (websocketd reads the
 // `Status:` header). Every response carries the same security headers.
 
 import type { Config } from '../config.js';
 import type { DataDir } from '../store/datadir.js';
-import type { CgiEnv } from '../identity.js';
+import { type CgiEnv, type CgiRequest, readCgi } from '../request.js';
+import { NameError, validateRoom } from '../store/names.js';
 
 /** Longer query strings are refused before any parsing: no page needs more. */
 export const MAX_QUERY_BYTES = 4096;
 /** Form posts are a few fields; anything bigger is not ours. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export interface PageRequest {
-  method: string;
+export interface PageRequest extends Omit<CgiRequest, 'query'> {
+  /** Bounded (MAX_QUERY_BYTES) and decoded. */
   query: URLSearchParams;
-  cookie?: string;
-  /** The browser reached us over HTTPS (directly, or a proxy said so). */
-  https: boolean;
-  /** Every CGI variable, for headers a setting names. */
-  env: CgiEnv;
   /** The urlencoded form of a POST; empty otherwise. */
   form: URLSearchParams;
 }
@@ -133,32 +129,33 @@ export function param(q: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
+/** The room a request names, validated: a name that cannot be a room is a 400 that says why. */
+export function requestedRoom(raw: string): string {
+  try {
+    return validateRoom(raw);
+  } catch (e) {
+    if (e instanceof NameError) throw new HttpError(400, `That name cannot be a room: ${e.message}.`);
+    throw e;
+  }
+}
+
 /**
  * The request from CGI variables. `readBody` is only called for a POST with a body of
  * acceptable size, so GET page views never touch stdin.
  */
 export function requestFromCgi(env: CgiEnv, readBody: (length: number) => Buffer): PageRequest {
-  const method = (env.REQUEST_METHOD ?? 'GET').toUpperCase();
-  const rawQuery = env.QUERY_STRING ?? '';
-  if (Buffer.byteLength(rawQuery) > MAX_QUERY_BYTES) throw new HttpError(414, 'That address is too long.');
+  const cgi = readCgi(env);
+  if (Buffer.byteLength(cgi.query) > MAX_QUERY_BYTES) throw new HttpError(414, 'That address is too long.');
   let form = new URLSearchParams();
-  if (method === 'POST') {
-    const length = Number(env.CONTENT_LENGTH ?? '0');
+  if (cgi.method === 'POST') {
+    const length = cgi.contentLength;
     if (!Number.isSafeInteger(length) || length < 0) throw new HttpError(400, 'Bad Content-Length.');
     if (length > MAX_BODY_BYTES) throw new HttpError(413, 'That form is too large.');
-    const type = (env.CONTENT_TYPE ?? '').split(';')[0].trim().toLowerCase();
-    if (length > 0 && type !== 'application/x-www-form-urlencoded') throw new HttpError(415, 'Forms must be sent as application/x-www-form-urlencoded.');
+    if (length > 0 && cgi.contentType !== 'application/x-www-form-urlencoded')
+      throw new HttpError(415, 'Forms must be sent as application/x-www-form-urlencoded.');
     if (length > 0) form = new URLSearchParams(readBody(length).toString('utf8'));
   }
-  const proto = (env.HTTP_X_FORWARDED_PROTO ?? '').split(',')[0].trim().toLowerCase();
-  return {
-    method,
-    query: new URLSearchParams(rawQuery),
-    cookie: env.HTTP_COOKIE,
-    https: env.HTTPS === 'on' || proto === 'https',
-    env,
-    form,
-  };
+  return { ...cgi, query: new URLSearchParams(cgi.query), form };
 }
 
 /** Only these methods; HEAD is answered like GET (websocketd drops the body). */

@@ -29,8 +29,9 @@ export interface Layout {
 export function render(template: string, view: unknown, layout: Layout): string {
   const t = templates[template];
   if (!t) throw new Error(`no template named ${template}`);
-  const body = t(view);
-  return templates.layout({ ...layout, body, menu: MENU.map((m) => ({ ...m, current: m.key === layout.current })) });
+  const frame = templates.layout;
+  if (!frame) throw new Error('no layout template');
+  return frame({ ...layout, body: t(view), menu: MENU.map((m) => ({ ...m, current: m.key === layout.current })) });
 }
 
 export function page(template: string, view: unknown, layout: Layout, opts: HtmlOptions = {}): PageResponse {

@@ -6,12 +6,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
-import { NameError, isValid, validateRoom } from '../store/names.js';
+import { isValid, validateRoom } from '../store/names.js';
 import { presenceByRoom } from '../store/presence.js';
 import type { UserSummary } from '../shared/protocol.js';
 import { ago, dateTime, plural } from '../shared/format.js';
-import { type PageHandler, HttpError, allowMethods, param, redirect } from './http.js';
+import { type PageHandler, HttpError, allowMethods, param, redirect, requestedRoom } from './http.js';
 import { page } from './layout.js';
+import { pageAsked, paginate } from './paginate.js';
 
 export interface RoomInfo {
   name: string;
@@ -40,8 +41,10 @@ function readdirOrEmpty(path: string): string[] {
 export function listRooms(d: DataDir, configured: Record<string, string>): RoomInfo[] {
   const rooms = new Map<string, RoomInfo>();
   const get = (name: string): RoomInfo => {
-    let r = rooms.get(name);
-    if (!r) rooms.set(name, (r = { name, users: [] }));
+    const known = rooms.get(name);
+    if (known) return known;
+    const r: RoomInfo = { name, users: [] };
+    rooms.set(name, r);
     return r;
   };
   for (const [name, description] of Object.entries(configured)) {
@@ -72,30 +75,29 @@ export function listRooms(d: DataDir, configured: Record<string, string>): RoomI
 
 /** Rooms on one page of the list: a phone should not get 1,000 at once. */
 export const ROOMS_PER_PAGE = 100;
+const ROOM_PAGES = { perPage: ROOMS_PER_PAGE, path: 'rooms', noun: 'rooms' };
 
 export const roomHref = (room: string) => `chat?room=${encodeURIComponent(room)}`;
 export const historyHref = (room: string) => `history?room=${encodeURIComponent(room)}`;
 
 export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
   allowMethods(req, 'GET');
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   const enter = param(req.query, 'enter');
   let error: string | undefined;
   if (enter !== undefined) {
     try {
-      return redirect(roomHref(validateRoom(enter.trim())));
+      return redirect(roomHref(requestedRoom(enter.trim())));
     } catch (e) {
-      if (!(e instanceof NameError)) throw e;
-      error = `That name cannot be a room: ${e.message}.`;
+      // Shown on this page, beside the form, rather than as an error page.
+      if (!(e instanceof HttpError)) throw e;
+      error = e.message;
     }
   }
-  const pageParam = param(req.query, 'page') ?? '1';
-  if (!/^[1-9]\d{0,5}$/.test(pageParam)) throw new HttpError(400, 'The page number (?page=) must be a whole number from 1.');
+  const pageNo = pageAsked(req.query);
   const all = listRooms(d, cfg.rooms);
-  const pages = Math.max(1, Math.ceil(all.length / ROOMS_PER_PAGE));
-  const pageNo = Number(pageParam);
-  if (pageNo > pages) throw new HttpError(404, `There are only ${pages} pages of rooms.`);
-  const rooms = all.slice((pageNo - 1) * ROOMS_PER_PAGE, pageNo * ROOMS_PER_PAGE).map((r) => ({
+  const shown = paginate(all, pageNo, ROOM_PAGES);
+  const rooms = shown.items.map((r) => ({
     name: r.name,
     description: r.description,
     users: r.users,
@@ -109,9 +111,9 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
   const people = all.reduce((n, r) => n + r.users.length, 0);
   const view = {
     rooms,
-    summary: `${plural(all.length, 'room')}, ${plural(people, 'person', 'people')} chatting${pages > 1 ? ` · page ${pageNo} of ${pages}` : ''}`,
-    prevHref: pageNo > 1 ? `rooms?page=${pageNo - 1}` : undefined,
-    nextHref: pageNo < pages ? `rooms?page=${pageNo + 1}` : undefined,
+    summary: `${plural(all.length, 'room')}, ${plural(people, 'person', 'people')} chatting${shown.position ? ` · ${shown.position}` : ''}`,
+    prevHref: shown.prevHref,
+    nextHref: shown.nextHref,
     error,
     value: error ? enter : '',
     me,

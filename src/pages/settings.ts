@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { identify } from '../identity.js';
 import { NameError, validateUserName } from '../store/names.js';
 import { type Session, SESSION_COOKIE, newSessionId, writeSession } from '../store/sessions.js';
-import { type PageHandler, type PageRequest, type PageResponse, HttpError, allowMethods, param, redirect } from './http.js';
+import { type PageHandler, type PageResponse, HttpError, allowMethods, param, redirect } from './http.js';
 import { page } from './layout.js';
 
 const COOKIE_MAX_AGE = 365 * 24 * 3600;
@@ -51,13 +51,13 @@ interface FormState {
 export const settingsPage: PageHandler = (req, ctx) => {
   allowMethods(req, 'GET', 'POST');
   const { cfg, d, now } = ctx;
-  const me = identify(cfg, d, req.cookie, req.env);
+  const me = identify(cfg, d, req);
   const trusted = me.source === 'trusted';
 
   if (req.method !== 'POST') {
     const id = me.sessionId ?? newSessionId();
     const state = { name: me.source === 'default' ? '' : me.name, color: me.color };
-    return form(req, cfg, me, id, state, param(req.query, 'saved') === '1', me.sessionId ? {} : { 'Set-Cookie': sessionCookie(cfg, id, req.https) });
+    return form(cfg, me, id, state, param(req.query, 'saved') === '1', me.sessionId ? {} : { 'Set-Cookie': sessionCookie(cfg, id, req.https) });
   }
 
   if (!me.sessionId) throw new HttpError(403, 'Your browser sent no session cookie. Allow cookies for this site, reload the settings page and try again.');
@@ -79,13 +79,13 @@ export const settingsPage: PageHandler = (req, ctx) => {
   }
   const color = normalizeColor(rawColor);
   if (!color) errors.color = 'That is not a colour: use #rrggbb or a CSS colour name.';
-  if (errors.name || errors.color) {
-    return form(req, cfg, me, me.sessionId, { name: trusted ? me.name : rawName, color: color ?? me.color, errors }, false, {}, 400);
+  if (errors.name || errors.color || !color) {
+    return form(cfg, me, me.sessionId, { name: trusted ? me.name : rawName, color: color ?? me.color, errors }, false, {}, 400);
   }
   const stamp = now.toISOString();
   writeSession(d, me.sessionId, {
     name,
-    color: color!,
+    color,
     created: me.session?.created ?? stamp,
     seen: stamp,
     csrf: csrfToken(me.sessionId, me.session),
@@ -94,7 +94,6 @@ export const settingsPage: PageHandler = (req, ctx) => {
 };
 
 function form(
-  req: PageRequest,
   cfg: Config,
   me: ReturnType<typeof identify>,
   sessionId: string,

@@ -55,7 +55,7 @@ describe('configuration', () => {
 
 describe('ICE servers in the welcome', () => {
   it('gives turn: URLs the configured credentials and leaves stun: URLs without', async () => {
-    const { iceServersFor } = await import('../../src/handler/chatter.js');
+    const { iceServersFor } = await import('../../src/handler/ice.js');
     const cfg = loadConfig({
       confPath: '/nonexistent/chat.ini',
       overrides: { 'stun.ice_servers': 'stun:s.example:3478, turn:t.example:3478', 'stun.turn_username': 'u', 'stun.turn_credential': 'p' },
@@ -70,7 +70,7 @@ describe('ICE servers in the welcome', () => {
   });
 
   it("with turn_secret, each chatter gets coturn's short-lived credentials (use-auth-secret)", async () => {
-    const { turnCredentials, iceServersFor } = await import('../../src/handler/chatter.js');
+    const { turnCredentials, iceServersFor } = await import('../../src/handler/ice.js');
     const cfg = loadConfig({
       confPath: '/nonexistent/chat.ini',
       overrides: {
@@ -89,7 +89,7 @@ describe('ICE servers in the welcome', () => {
     const expected = execFileSync('sh', ['-c', `printf %s "$0" | openssl dgst -sha1 -hmac n0rth -binary | base64`, username]).toString().trim();
     assert.equal(credential, expected);
     const [turn] = iceServersFor(cfg, 'chat.example', 'bob');
-    assert.equal(turn.username?.endsWith(':bob'), true);
+    assert.equal(turn?.username?.endsWith(':bob'), true);
     assert.notEqual(turn.credential, 'static');
   });
 });

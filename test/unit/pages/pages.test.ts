@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Config, loadConfig } from '../../../src/config.js';
 import { dataDir } from '../../../src/store/datadir.js';
 import { trustedUserName } from '../../../src/identity.js';
+import { readCgi } from '../../../src/request.js';
 import type { RoomEvent } from '../../../src/shared/protocol.js';
 import { newSessionId, readSession, writeSession } from '../../../src/store/sessions.js';
 import { type Cursor, formatCursor, parseCursor, readPage } from '../../../src/store/archive.js';
@@ -41,9 +42,23 @@ function parse(out: string): Parsed {
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'status') status = Number(value.split(' ')[0]);
-    else (headers[name] ??= []).push(value);
+    else headers[name] = [...(headers[name] ?? []), value];
   }
   return { status, headers, body: out.slice(split + 4) };
+}
+
+/** The first value of a header the response must have. */
+function header(r: Parsed, name: string): string {
+  const value = r.headers[name]?.[0];
+  assert.ok(value !== undefined, `no ${name} header`);
+  return value;
+}
+
+/** What the first group of `re` matched in `text`, which must match. */
+function captured(re: RegExp, text: string): string {
+  const value = re.exec(text)?.[1];
+  assert.ok(value !== undefined, `no match for ${re}`);
+  return value;
 }
 
 describe('pages', () => {
@@ -255,7 +270,7 @@ describe('pages', () => {
         { text: ' ', hit: false },
         { text: 'hello', hit: true },
       ]);
-      assert.equal(compileSearch('a.b').filter.line!('axb'), false, 'regex characters are literal');
+      assert.equal(compileSearch('a.b').filter.line?.('axb'), false, 'regex characters are literal');
     });
   });
 
@@ -273,6 +288,19 @@ describe('pages', () => {
         () => requestFromCgi({ REQUEST_METHOD: 'POST', CONTENT_LENGTH: '999999' }, () => Buffer.alloc(0)),
         (e: HttpError) => e.status === 413,
       );
+    });
+
+    it("reads a GET without touching stdin, and a form POST of its declared length whatever its media type's parameters", () => {
+      const get = requestFromCgi({ QUERY_STRING: 'room=lobby', HTTP_HOST: 'chat.example', HTTP_X_FORWARDED_PROTO: 'https, http' }, () => {
+        throw new Error('a GET read stdin');
+      });
+      assert.deepEqual([get.method, get.query.get('room'), get.host, get.https], ['GET', 'lobby', 'chat.example', true]);
+      const lengths: number[] = [];
+      const post = requestFromCgi({ REQUEST_METHOD: 'post', CONTENT_LENGTH: '6', CONTENT_TYPE: 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' }, (n) => {
+        lengths.push(n);
+        return Buffer.from('name=a');
+      });
+      assert.deepEqual([post.method, post.form.get('name'), post.https, lengths], ['POST', 'a', false, [6]]);
     });
 
     it('never emits a header with a line break', () => {
@@ -329,7 +357,7 @@ describe('pages', () => {
     it('enters a valid room by redirect and explains an invalid name, escaped', async () => {
       const ok = await get(roomsPage, 'enter=caf%C3%A9%20talk');
       assert.equal(ok.status, 303);
-      assert.equal(ok.headers.location[0], 'chat?room=caf%C3%A9%20talk');
+      assert.equal(header(ok, 'location'), 'chat?room=caf%C3%A9%20talk');
       const bad = await get(roomsPage, 'enter=%3Cscript%3E..%2F');
       assert.equal(bad.status, 400);
       assert.doesNotMatch(bad.body, /<script>/);
@@ -386,9 +414,7 @@ describe('pages', () => {
       writeLog('lobby.log', [msg('a', 'one'), msg('a', 'two'), msg('a', 'three')]);
       const r = await get(historyPage, 'room=lobby');
       assert.doesNotMatch(r.body, /one/);
-      const older = /<a rel="prev" href="([^"]+)">Older<\/a>/.exec(r.body);
-      assert.ok(older);
-      const q = older[1]
+      const q = captured(/<a rel="prev" href="([^"]+)">Older<\/a>/, r.body)
         .replace(/&amp;/g, '&')
         .replace(/&#x3D;/g, '=')
         .replace(/^history\?/, '');
@@ -438,12 +464,12 @@ describe('pages', () => {
       const plain = await get(settingsPage);
       assert.equal(plain.status, 200);
       assert.deepEqual(checkHtml(plain.body), []);
-      const cookie = plain.headers['set-cookie'][0];
+      const cookie = header(plain, 'set-cookie');
       assert.match(cookie, /^tailroom_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
       const secure = await get(settingsPage, '', { HTTP_X_FORWARDED_PROTO: 'https' });
-      assert.match(secure.headers['set-cookie'][0], /; Secure/);
-      assert.match(plain.headers['cache-control'][0], /no-store/);
-      assert.match(plain.headers['content-security-policy'][0], /frame-ancestors 'none'/);
+      assert.match(header(secure, 'set-cookie'), /; Secure/);
+      assert.match(header(plain, 'cache-control'), /no-store/);
+      assert.match(header(plain, 'content-security-policy'), /frame-ancestors 'none'/);
       assert.deepEqual(plain.headers['x-content-type-options'], ['nosniff']);
     });
 
@@ -452,7 +478,7 @@ describe('pages', () => {
       const cookie = `tailroom_session=${id}`;
       const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
       assert.equal(page.headers['set-cookie'], undefined, 'an existing cookie is kept');
-      const token = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+      const token = captured(/name="csrf" value="([^"]+)"/, page.body);
       assert.equal(token, csrfToken(id, undefined));
 
       const forged = await post(settingsPage, 'name=mallory&color=%23000000&csrf=wrong', { HTTP_COOKIE: cookie });
@@ -468,9 +494,9 @@ describe('pages', () => {
 
       const ok = await post(settingsPage, `name=alice&color=teal&csrf=${token}`, { HTTP_COOKIE: cookie });
       assert.equal(ok.status, 303);
-      assert.equal(ok.headers.location[0], 'settings?saved=1');
-      const s = readSession(d(), id)!;
-      assert.equal(s.name, 'alice');
+      assert.equal(header(ok, 'location'), 'settings?saved=1');
+      const s = readSession(d(), id);
+      assert.equal(s?.name, 'alice');
       assert.equal(s.color, '#008080');
       assert.equal(s.csrf, token);
       const again = await get(settingsPage, 'saved=1', { HTTP_COOKIE: cookie });
@@ -494,14 +520,14 @@ describe('pages', () => {
     });
 
     it('takes the name from the header on loopback only, and only a valid one', () => {
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), 'carol');
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: '../x', REMOTE_ADDR: '127.0.0.1' }), undefined);
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '192.0.2.7' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), 'carol');
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: '../x', REMOTE_ADDR: '127.0.0.1' })), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '192.0.2.7' })), undefined);
       cfg.server.host = '0.0.0.0';
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), undefined);
       cfg.server.host = '127.0.0.1';
       cfg.server.trusted_user_header = '';
-      assert.equal(trustedUserName(cfg, { HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' }), undefined);
+      assert.equal(trustedUserName(cfg, readCgi({ HTTP_X_REMOTE_USER: 'carol', REMOTE_ADDR: '127.0.0.1' })), undefined);
     });
 
     it('shows the name read-only in settings and saves it whatever the form says', async () => {
@@ -509,11 +535,10 @@ describe('pages', () => {
       const env = { HTTP_COOKIE: `tailroom_session=${id}`, HTTP_X_REMOTE_USER: 'carol' };
       const page = await get(settingsPage, '', env);
       assert.match(page.body, /id="name" name="name" value="carol" readonly/);
-      const token = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+      const token = captured(/name="csrf" value="([^"]+)"/, page.body);
       const r = await post(settingsPage, `name=mallory&color=%23123456&csrf=${token}`, env);
       assert.equal(r.status, 303);
-      assert.equal(readSession(d(), id)!.name, 'carol');
-      assert.ok(existsSync(join(root, 'sessions', id)));
+      assert.equal(readSession(d(), id)?.name, 'carol');
       assert.match(JSON.parse(readFileSync(join(root, 'sessions', id), 'utf8')).color, /#123456/);
     });
   });
@@ -539,7 +564,7 @@ describe('pages', () => {
       assert.equal(r.status, 200);
       assert.deepEqual(checkHtml(r.body), []);
       assert.match(r.body, /ws:\/\/chat\.example:8089\/lobby/);
-      assert.match(r.headers['content-security-policy'][0], /script-src 'self'/);
+      assert.match(header(r, 'content-security-policy'), /script-src 'self'/);
       assert.equal((await get(chatPage, 'room=a%2Fb')).status, 400);
       assert.equal((await get(chatPage, '')).status, 400);
     });
