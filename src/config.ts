@@ -77,6 +77,13 @@ export const SETTINGS = [
   { section: 'chat', key: 'rate_per_sec', kind: 'int', default: 5, doc: 'messages a connection may send per second, on average' },
   { section: 'chat', key: 'rate_burst', kind: 'int', default: 10, doc: 'messages a connection may send in a burst' },
   { section: 'chat', key: 'idle_timeout_sec', kind: 'int', default: 120, doc: 'drop a connection silent this long (browsers ping every 25 s); 0 = never' },
+  {
+    section: 'chat',
+    key: 'max_connections_per_addr',
+    kind: 'int',
+    default: 20,
+    doc: 'chat connections one client address may hold at once (X-Forwarded-For believed only from trusted_proxies); 0 = no limit',
+  },
   { section: 'chat', key: 'presence_stale_ms', kind: 'int', default: 10000, doc: 'a presence lock older than this belongs to a dead process' },
   { section: 'chat', key: 'default_name', kind: 'string', default: 'Anonymous', doc: 'name of a chatter without a session' },
   { section: 'chat', key: 'history_page_size', kind: 'int', default: 100, doc: 'events on one page of the history archive' },

@@ -14,8 +14,8 @@ import type { CgiRequest } from '../request.js';
 import { appendLine } from '../store/jsonl.js';
 import { logLine, warn } from '../warn.js';
 
-/** How a connection began or ended: joined, then closed, kicked, lost or removed. */
-export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed';
+/** How a connection began or ended: joined, then closed, kicked, lost or removed; or refused before joining. */
+export type AuditOutcome = 'joined' | 'closed' | 'kicked' | 'lost' | 'removed' | 'refused';
 
 export interface AuditEntry {
   time: Date;
@@ -119,6 +119,11 @@ function trustedOnce(list: string): (addr: string) => boolean {
   return trustedMemo.check;
 }
 
+/** The client's address for this connection, believing only server.trusted_proxies. */
+export function connectionAddress(cfg: Config, req: CgiRequest): string {
+  return clientAddress(req, trustedOnce(cfg.server.trusted_proxies));
+}
+
 /**
  * Write one audit line for this connection. Never throws: a full disk or a bad setting
  * must not cost anyone their chat, so a failure is reported on stderr instead. Without a
@@ -129,7 +134,7 @@ export function audit(cfg: Config, req: CgiRequest | undefined, room: string, na
   if (req === undefined) return;
   let line: string;
   try {
-    line = formatAudit({ time: new Date(), addr: clientAddress(req, trustedOnce(cfg.server.trusted_proxies)), room, name, outcome, pid: process.pid });
+    line = formatAudit({ time: new Date(), addr: connectionAddress(cfg, req), room, name, outcome, pid: process.pid });
   } catch (e) {
     warn(`audit: ${(e as Error).message}`);
     return;

@@ -11,7 +11,7 @@ import { deliver, isPresent } from '../store/inbox.js';
 import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
 import { NameError, roomFromPath } from '../store/names.js';
-import { listPresent, Presence, reapRoom } from '../store/presence.js';
+import { listPresent, Presence, reapRoom, takeAddressSlot } from '../store/presence.js';
 import {
   type ClientMessage,
   type ErrorCode,
@@ -31,7 +31,7 @@ import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { identify } from '../identity.js';
 import type { CgiRequest } from '../request.js';
-import { audit } from './audit.js';
+import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
 import { Roster } from './roster.js';
 import { warn } from '../warn.js';
@@ -76,6 +76,8 @@ export class Chatter {
   });
   private readonly timers: NodeJS.Timeout[] = [];
   private lastHeard = Date.now();
+  /** Gives back this connection's slot among its address's (takeAddressSlot). */
+  private releaseSlot: (() => void) | undefined;
   private readonly msgBucket: TokenBucket;
   private readonly signalBucket: TokenBucket;
   /** No new input is taken. */
@@ -142,6 +144,7 @@ export class Chatter {
   async start(): Promise<void> {
     const me = this.identity();
     const stale = this.cfg.chat.presence_stale_ms;
+    if (!this.takeAddressSlot(me.name)) return;
     this.presence = await Presence.join(this.d, this.room, me.name, me.color, {
       staleMs: stale,
       onLost: () => this.lostPresence(),
@@ -189,6 +192,25 @@ export class Chatter {
         ),
       );
     }
+  }
+
+  /**
+   * One of the client address's chat connection slots (chat.max_connections_per_addr), taken
+   * before anything else: a refused connection leaves no join, no presence, no history.
+   */
+  private takeAddressSlot(name: string): boolean {
+    const limit = this.cfg.chat.max_connections_per_addr;
+    if (limit <= 0 || this.cgi === undefined) return true;
+    const addr = connectionAddress(this.cfg, this.cgi);
+    const release = takeAddressSlot(this.d, addr, limit, this.room);
+    if (release) {
+      this.releaseSlot = release;
+      return true;
+    }
+    this.sendError('forbidden', `too many connections from your address (${addr}): at most ${limit} at once; close another tab or window`);
+    audit(this.cfg, this.cgi, this.room, name, 'refused');
+    this.finish(0);
+    return false;
   }
 
   /**
@@ -404,6 +426,7 @@ export class Chatter {
   }
 
   private finish(code: number): void {
+    this.releaseSlot?.();
     for (const t of this.timers) clearInterval(t);
     this.roster.close();
     void this.roomFollower?.close();

@@ -440,3 +440,60 @@ export async function reapAll(d: DataDir, staleMs: number, onReaped: (room: stri
   }
   return n;
 }
+
+/**
+ * users/.addr/<address>/<host>-<pid>: one small file per chat connection from a client
+ * address, so a per-address limit counts a handful of files instead of every presence
+ * of every room. The hidden name keeps it out of the room listing (no room starts with
+ * a dot). A file whose process is gone is stale: removed by whoever counts next.
+ */
+const ADDRESS_DIR = '.addr';
+
+interface AddressEntry {
+  room: string;
+  pid: number;
+  host: string;
+}
+
+/** The entry is some live process's: on this host, its pid runs; elsewhere, it is still present in its room. */
+function liveEntry(d: DataDir, e: AddressEntry): boolean {
+  if (e.host === thisHost()) return e.pid === process.pid || pidAlive(e.pid);
+  return listPresent(d, e.room).some((u) => {
+    const info = readInfo(d, e.room, u.name);
+    return info?.pid === e.pid && info.host === e.host;
+  });
+}
+
+/**
+ * Take one of `limit` connection slots of `addr` for this process; undefined when all are
+ * taken by live connections. The slot is written before counting, so two connections racing
+ * for the last slot may both be refused, never both admitted. Returns the release function.
+ */
+export function takeAddressSlot(d: DataDir, addr: string, limit: number, room: string): (() => void) | undefined {
+  // An address is digits, hex, dots and colons (audit.ts parsed it), or "unknown".
+  const dir = join(d.users, ADDRESS_DIR, addr.replace(/[^0-9a-zA-Z.:]/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  const mine = `${thisHost()}-${process.pid}`;
+  const path = join(dir, mine);
+  const entry: AddressEntry = { room, pid: process.pid, host: thisHost() };
+  writeFileSync(path, `${JSON.stringify(entry)}\n`);
+  const release = () => rmSync(path, { force: true });
+  let live = 0;
+  for (const f of readdirSync(dir)) {
+    if (f === mine) {
+      live++;
+      continue;
+    }
+    let e: AddressEntry;
+    try {
+      e = JSON.parse(readFileSync(join(dir, f), 'utf8')) as AddressEntry;
+    } catch {
+      continue; // being written, or removed meanwhile
+    }
+    if (liveEntry(d, e)) live++;
+    else rmSync(join(dir, f), { force: true });
+  }
+  if (live <= limit) return release;
+  release();
+  return undefined;
+}

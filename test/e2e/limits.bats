@@ -4,7 +4,10 @@
 load helpers
 
 setup() { start_server; }
-teardown() { cleanup_server; }
+teardown() {
+  stop_bg
+  cleanup_server
+}
 
 websocketd_pid() { pgrep -P "$SERVER_PID" -x websocketd | head -n 1; }
 
@@ -59,4 +62,51 @@ websocketd_pid() { pgrep -P "$SERVER_PID" -x websocketd | head -n 1; }
     --set server.trusted_user_header=X-Remote-User
   [ "$status" -eq 2 ]
   assert_output --partial 'trusted_user_header needs an Origin allow-list'
+}
+
+joins() { grep -c '"type":"join"' "$DATA/rooms/lobby.log" 2>/dev/null || true; }
+
+@test "chat connections per address are limited; the one past it is told why and leaves no trace; pages still work" {
+  cleanup_server
+  start_server --set chat.max_connections_per_addr=2
+  wsbg "$URL/lobby" --wait welcome --sleep 20000 >/dev/null
+  local first=$BG
+  wsbg "$URL/lobby" --wait welcome --sleep 20000 >/dev/null
+  wait_until bash -c "[ \$(grep -c '\"type\":\"join\"' '$DATA/rooms/lobby.log') -eq 2 ]"
+  run ws "$URL/lobby" --wait '"code":"forbidden"'
+  assert_output --partial 'too many connections from your address (127.0.0.1): at most 2'
+  refute_output --partial welcome
+  [ "$(joins)" = 2 ]
+  [ "$(ls "$DATA/users/lobby" | wc -l)" = 2 ]
+  # page views are not chat connections
+  run curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/rooms"
+  assert_output 200
+  # another address is not affected
+  run ws "$URL/lobby" --local-address 127.0.0.2 --wait welcome
+  assert_success
+  # a slot frees when its connection ends, also when its handler is killed
+  kill "$first"
+  wait_until bash -c "[ \$(grep -c '\"type\":\"leave\"' '$DATA/rooms/lobby.log') -ge 2 ]"
+  run ws "$URL/lobby" --wait welcome
+  assert_success
+  kill -9 $(handler_pids)
+  run ws "$URL/lobby" --wait welcome
+  assert_success
+}
+
+@test "behind a trusted proxy the limit counts X-Forwarded-For's client; from anywhere else the header changes nothing" {
+  cleanup_server
+  start_server --set chat.max_connections_per_addr=1
+  # 127.0.0.1 is a trusted proxy by default: the client is whom it names
+  wsbg "$URL/lobby" --header 'X-Forwarded-For: 198.51.100.7' --wait welcome --sleep 20000 >/dev/null
+  wait_until grep -q '"type":"join"' "$DATA/rooms/lobby.log"
+  run ws "$URL/lobby" --header 'X-Forwarded-For: 198.51.100.7' --wait '"code":"forbidden"'
+  assert_output --partial '(198.51.100.7)'
+  run ws "$URL/lobby" --header 'X-Forwarded-For: 198.51.100.8' --wait welcome
+  assert_success
+  # 127.0.0.2 is no proxy of ours: a forged header is not believed
+  wsbg "$URL/lobby" --local-address 127.0.0.2 --header 'X-Forwarded-For: 203.0.113.1' --wait welcome --sleep 20000 >/dev/null
+  wait_until bash -c "[ \$(ls '$DATA/users/.addr/127.0.0.2' 2>/dev/null | wc -l) -eq 1 ]"
+  run ws "$URL/lobby" --local-address 127.0.0.2 --header 'X-Forwarded-For: 203.0.113.2' --wait '"code":"forbidden"'
+  assert_output --partial '(127.0.0.2)'
 }
