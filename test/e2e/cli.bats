@@ -219,8 +219,9 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
 
 @test "--json: prune, kick and announce say what they did as one JSON object" {
   start_server
-  present bob
-  present carol
+  # Held well past what this takes on a busy machine: each step starts a node.
+  present bob 60
+  present carol 60
   run admin announce lobby --json Maintenance at noon
   assert_success
   assert_output --regexp '^\{"room":"lobby","id":"[^"]+","t":"20[0-9-]+T[0-9:.]+Z"\}$'
@@ -244,7 +245,7 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   kill -CONT "$pid"
   assert_success
   assert_output '{"room":"lobby","name":"carol","outcome":"forced","logged":true}'
-  present dave
+  present dave 60
   kill -9 "$(presence_pid dave)"
   run admin kick lobby dave --json
   assert_success
@@ -252,7 +253,7 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   run admin kick lobby dave --json
   assert_failure 1
   refute_output --partial '{'
-  present erin
+  present erin 60
   kill -9 "$(presence_pid erin)"
   old=$(printf 'o%.0s' $(seq 43))
   printf '{"name":"old","color":"","created":"2020-01-01T00:00:00Z","seen":"2020-01-01T00:00:00Z"}\n' >"$DATA/sessions/$old"
@@ -306,7 +307,8 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
 @test "connect: after a drop it reconnects with backoff and prints every event once" {
   # A short history on join: a reconnect that did not resume from its last event would
   # miss most of what was said meanwhile.
-  start_server --set chat.history_on_join=2
+  short=(--set chat.history_on_join=2)
+  start_server "${short[@]}"
   mkfifo "$DATA/in"
   # Its stdin is a fifo the test holds open on fd 4: a chatter who has not quit.
   node "$ROOT/dist/tailroom.mjs" connect lobby --name admin --port "$PORT" --data-dir "$DATA" <"$DATA/in" >"$DATA/connect.out" 2>&1 3>&- &
@@ -331,12 +333,12 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   stop_server
   within 10 grep -q '^\*\*\* disconnected (connection lost)$' "$DATA/connect.out"
   other_port=$(free_port)
-  serve "$other_port"
+  serve "$other_port" "${short[@]}"
   CLIENT_PIDS+=("$SERVER_PID")
   run ws "ws://127.0.0.1:$other_port/lobby" --timeout 20000 --cookie "$(session carol)" --wait '"type":"welcome"' \
     --send 'gap 1' --send 'gap 2' --send 'gap 3' --send 'gap 4' --wait '"text":"gap 4"'
   assert_success
-  serve "$port"
+  serve "$port" "${short[@]}"
   within 40 bash -c "[ \$(grep -c '^\*\*\* reconnected\$' '$DATA/connect.out') -eq 2 ]"
   run as carol --send 'three' --wait '"text":"three"'
   wait_until grep -q 'carol> three$' "$DATA/connect.out"
