@@ -14,6 +14,15 @@ interface AnnounceArgs extends CommonArgs {
   room: string;
   text: string[];
   to?: string;
+  json?: boolean;
+}
+
+/** The line stored: in the room log, or in one chatter's inbox with --to. */
+export interface AnnounceReport {
+  room: string;
+  to?: string;
+  id: string;
+  t: string;
 }
 
 export const announce: CommandModule<object, AnnounceArgs> = {
@@ -23,7 +32,8 @@ export const announce: CommandModule<object, AnnounceArgs> = {
     withCommon(y)
       .positional('room', { type: 'string', demandOption: true, describe: 'room name' })
       .positional('text', { type: 'string', array: true, demandOption: true, describe: 'the announcement' })
-      .option('to', { type: 'string', describe: "one chatter's name: their inbox only, not the history" }) as Argv<AnnounceArgs>,
+      .option('to', { type: 'string', describe: "one chatter's name: their inbox only, not the history" })
+      .option('json', { type: 'boolean', describe: "print the stored event's id and time as one JSON object" }) as Argv<AnnounceArgs>,
   handler: async (args: ArgumentsCamelCase<AnnounceArgs>) => {
     const { cfg } = configFrom(args);
     const d = dataDir(cfg.dataDir);
@@ -33,16 +43,21 @@ export const announce: CommandModule<object, AnnounceArgs> = {
     if (text.includes('\n') || text.includes('\r')) throw new UsageError('an announcement is one line');
     if (Buffer.byteLength(text) > cfg.chat.max_message_bytes) throw new UsageError(`announcements are limited to ${cfg.chat.max_message_bytes} bytes`);
     requireRoom(cfg, d, room);
+    let report: AnnounceReport;
     if (args.to !== undefined) {
       const to = userArg(args.to);
       try {
-        await deliver(d, room, to, { type: 'announce', text }, cfg.files.shared_fs);
+        const { id, t } = await deliver(d, room, to, { type: 'announce', text }, cfg.files.shared_fs);
+        report = { room, to, id, t };
       } catch (e) {
         if (e instanceof ProtocolError) throw new Error(e.message);
         throw e;
       }
-      return;
+    } else {
+      const { id, t } = JSON.parse(await appendEvent(d, room, { type: 'announce', text }, { sharedFs: cfg.files.shared_fs })) as { id: string; t: string };
+      report = { room, id, t };
     }
-    await appendEvent(d, room, { type: 'announce', text }, { sharedFs: cfg.files.shared_fs });
+    // Silent without --json, as `echo >>` is.
+    if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   },
 };

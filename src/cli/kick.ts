@@ -18,6 +18,23 @@ interface KickArgs extends CommonArgs {
   name: string;
   reason?: string;
   wait: number;
+  json?: boolean;
+}
+
+/**
+ * What became of the chatter: its handler left and logged its leave (kicked), it was
+ * dead and its presence was reaped here (reaped), it did not answer in time and was
+ * removed by force (forced), or it left by itself before the kick reached it (gone).
+ */
+export type KickOutcome = 'kicked' | 'reaped' | 'forced' | 'gone';
+
+export interface KickReport {
+  room: string;
+  name: string;
+  outcome: KickOutcome;
+  /** Whether a leave (kicked) was in the log when we looked: false when the handler had not written it yet, or left by itself. */
+  logged: boolean;
+  reason?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,7 +47,8 @@ export const kick: CommandModule<object, KickArgs> = {
       .positional('room', { type: 'string', demandOption: true, describe: 'room name' })
       .positional('name', { type: 'string', demandOption: true, describe: "the chatter's name" })
       .option('reason', { alias: 'r', type: 'string', describe: 'told to the chatter' })
-      .option('wait', { type: 'number', default: 5, describe: 'seconds to let a live handler leave before removing it by force' }) as Argv<KickArgs>,
+      .option('wait', { type: 'number', default: 5, describe: 'seconds to let a live handler leave before removing it by force' })
+      .option('json', { type: 'boolean', describe: 'say what was done as one JSON object' }) as Argv<KickArgs>,
   handler: async (args: ArgumentsCamelCase<KickArgs>) => {
     const { cfg } = configFrom(args);
     const d = dataDir(cfg.dataDir);
@@ -43,34 +61,36 @@ export const kick: CommandModule<object, KickArgs> = {
       await appendEvent(d, room, { type: 'leave', from: u.name, color: u.color, reason: 'kicked' }, { sharedFs: cfg.files.shared_fs });
     };
 
+    const report = (outcome: KickOutcome, logged: boolean, human: string) => {
+      const r: KickReport = { room, name, outcome, logged, ...(args.reason ? { reason: args.reason } : {}) };
+      process.stdout.write(args.json ? `${JSON.stringify(r)}\n` : `${human}\n`);
+    };
+
     if (await reapIfDead(d, room, name, cfg.chat.presence_stale_ms, logLeave)) {
-      process.stdout.write(`${name} was no longer connected: presence removed\n`);
-      return;
+      return report('reaped', true, `${name} was no longer connected: presence removed`);
     }
     const color = readInfo(d, room, name)?.color ?? '';
     try {
       await deliver(d, room, name, { type: 'kick', ...(args.reason ? { text: args.reason } : {}) }, cfg.files.shared_fs);
     } catch (e) {
-      if (e instanceof ProtocolError) return void process.stdout.write(`${name} left meanwhile\n`);
+      if (e instanceof ProtocolError) return report('gone', false, `${name} left meanwhile`);
       throw e;
     }
     // The handler vacates, then logs: done when its leave is in the log.
     const until = Date.now() + args.wait * 1000;
     while (Date.now() < until) {
       if (!isPresent(d, room, name) && leaveLoggedSince(roomLogPath(d, room), name, since)) {
-        process.stdout.write(`kicked ${name} from ${room}\n`);
-        return;
+        return report('kicked', true, `kicked ${name} from ${room}`);
       }
       await sleep(100);
     }
     if (!isPresent(d, room, name)) {
-      process.stdout.write(`kicked ${name} from ${room} (its leave is not in the log yet)\n`);
-      return;
+      return report('kicked', false, `kicked ${name} from ${room} (its leave is not in the log yet)`);
     }
     if (!(await removePresence(d, room, name, () => logLeave({ name, color })))) {
-      process.stdout.write(`kicked ${name} from ${room}\n`); // it left just now
-      return;
+      // It left just now, as we were about to remove it.
+      return report('kicked', leaveLoggedSince(roomLogPath(d, room), name, since), `kicked ${name} from ${room}`);
     }
-    process.stdout.write(`${name}'s handler did not answer in ${args.wait} s: presence removed\n`);
+    report('forced', true, `${name}'s handler did not answer in ${args.wait} s: presence removed`);
   },
 };

@@ -14,6 +14,7 @@ import { clearStalePresence } from './start.js';
 interface PruneArgs extends CommonArgs {
   days: number;
   'dry-run'?: boolean;
+  json?: boolean;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -65,7 +66,8 @@ export const prune: CommandModule<object, PruneArgs> = {
   builder: (y: Argv) =>
     withCommon(y)
       .option('days', { type: 'number', default: 30, describe: 'a session unused this many days is removed' })
-      .option('dry-run', { alias: 'n', type: 'boolean', describe: 'only count the old sessions; presences are left alone' }) as Argv<PruneArgs>,
+      .option('dry-run', { alias: 'n', type: 'boolean', describe: 'only count the old sessions; presences are left alone' })
+      .option('json', { type: 'boolean', describe: 'say what was done as one JSON object' }) as Argv<PruneArgs>,
   handler: async (args: ArgumentsCamelCase<PruneArgs>) => {
     if (!(args.days >= 0)) throw new UsageError('--days wants a number of days');
     const { cfg } = configFrom(args);
@@ -73,6 +75,11 @@ export const prune: CommandModule<object, PruneArgs> = {
     const dryRun = args['dry-run'] ?? false;
     const reaped = dryRun ? 0 : await clearStalePresence(d, cfg.chat.presence_stale_ms);
     const sessions = pruneSessions(d, args.days, dryRun);
+    if (args.json) {
+      // A count, not the ids: a session id is a cookie, and a dry run's are still live.
+      process.stdout.write(`${JSON.stringify({ dryRun, days: args.days, reaped, sessions: sessions.length })}\n`);
+      return;
+    }
     const verb = dryRun ? 'would remove' : 'removed';
     process.stdout.write(
       `${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s)\n`,

@@ -7,13 +7,40 @@ setup() {
 }
 
 teardown() {
+  exec 4>&- # a connect client's stdin, if a test held one open
   stop_bg
-  if [[ -n "${DATA:-}" ]]; then cleanup_server; fi
+  if [[ -n "${DATA:-}" ]]; then
+    cleanup_server
+    rm -f "$DATA".*.log
+  fi
 }
 
 tailroom() { node "$ROOT/dist/tailroom.mjs" "$@"; }
 # admin VERB ARGS...: a verb on this test's data dir.
 admin() { tailroom "$@" --data-dir "$DATA"; }
+
+# presence_pid NAME: the pid of the handler holding NAME's presence in the lobby
+presence_pid() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).pid' "$DATA/users/lobby/$1/info"; }
+
+# serve PORT [FLAGS...]: `tailroom start` on PORT over this test's data dir (a restart
+# on the port a client knows, or a second instance beside it); sets SERVER_PID.
+serve() {
+  local port=$1 log="$DATA.$1.$RANDOM.log"
+  shift
+  node "$ROOT/dist/tailroom.mjs" start --port "$port" --data-dir "$DATA" --set chat.presence_stale_ms=3000 --set stun.enabled=false "$@" >"$log" 2>&1 3>&- &
+  SERVER_PID=$!
+  within 20 grep -q 'chat at' "$log"
+}
+
+# within SECONDS CMD...: retry CMD for up to SECONDS (a reconnect may wait out a backoff)
+within() {
+  local i
+  for i in $(seq 1 "$(($1 * 10))"); do "${@:2}" && return 0; sleep 0.1; done
+  return 1
+}
+
+# count TEXT: how many lines of the connect client's output end with TEXT
+count() { grep -c -- "$1\$" "$DATA/connect.out" || true; }
 
 # event TYPE TEXT [TIME]: one stored event line, as a handler would have written it.
 event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","color":"#000000","text":"%s"}\n' "$RANDOM" "${3:-2026-11-19T10:00:00.000Z}" "$1" "$2"; }
@@ -193,6 +220,56 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   assert_failure 2
 }
 
+@test "--json: prune, kick and announce say what they did as one JSON object" {
+  start_server
+  # Held well past what this takes on a busy machine: each step starts a node.
+  present bob 60
+  present carol 60
+  run admin announce lobby --json Maintenance at noon
+  assert_success
+  assert_output --regexp '^\{"room":"lobby","id":"[^"]+","t":"20[0-9-]+T[0-9:.]+Z"\}$'
+  id=$(node -p 'JSON.parse(process.argv[1]).id' "$output")
+  logged "{\"id\":\"$id\","
+  logged '"type":"announce","text":"Maintenance at noon"'
+  run admin announce lobby --to bob --json only for bob
+  assert_success
+  assert_output --regexp '^\{"room":"lobby","to":"bob","id":"[^"]+","t":"[^"]+"\}$'
+  id=$(node -p 'JSON.parse(process.argv[1]).id' "$output")
+  grep -q "\"id\":\"$id\"" "$DATA/users/lobby/bob/inbox"
+  run admin announce lobby --to zed --json hello
+  assert_failure 1
+  refute_output --partial '{'
+  run admin kick lobby bob --reason 'too loud' --json
+  assert_success
+  assert_output '{"room":"lobby","name":"bob","outcome":"kicked","logged":true,"reason":"too loud"}'
+  pid=$(presence_pid carol)
+  kill -STOP "$pid"
+  run admin kick lobby carol --wait 1 --json
+  kill -CONT "$pid"
+  assert_success
+  assert_output '{"room":"lobby","name":"carol","outcome":"forced","logged":true}'
+  present dave 60
+  kill -9 "$(presence_pid dave)"
+  run admin kick lobby dave --json
+  assert_success
+  assert_output '{"room":"lobby","name":"dave","outcome":"reaped","logged":true}'
+  run admin kick lobby dave --json
+  assert_failure 1
+  refute_output --partial '{'
+  present erin 60
+  kill -9 "$(presence_pid erin)"
+  old=$(printf 'o%.0s' $(seq 43))
+  printf '{"name":"old","color":"","created":"2020-01-01T00:00:00Z","seen":"2020-01-01T00:00:00Z"}\n' >"$DATA/sessions/$old"
+  run admin prune --days 30 --dry-run --json
+  assert_success
+  assert_output '{"dryRun":true,"days":30,"reaped":0,"sessions":1}'
+  run admin prune --days 30 --json
+  assert_success
+  assert_output '{"dryRun":false,"days":30,"reaped":1,"sessions":1}'
+  run admin prune --days -1 --json
+  assert_failure 2
+}
+
 @test "config prints every effective setting and where it came from" {
   DATA=$(mktemp -d "${BATS_TMPDIR:-/tmp}/tailroom.XXXXXX")
   printf '[chat]\nhistory_on_join = 50\n[rooms]\ncafe = Coffee\n' >"$DATA/chat.ini"
@@ -228,6 +305,62 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   run bash -c "node '$ROOT/dist/tailroom.mjs' connect lobby --port $(free_port) </dev/null"
   assert_failure 1
   assert_output --partial 'cannot connect'
+}
+
+@test "connect: after a drop it reconnects with backoff and prints every event once" {
+  # A short history on join: a reconnect that did not resume from its last event would
+  # miss most of what was said meanwhile.
+  short=(--set chat.history_on_join=2)
+  start_server "${short[@]}"
+  mkfifo "$DATA/in"
+  # Its stdin is a fifo the test holds open on fd 4: a chatter who has not quit.
+  node "$ROOT/dist/tailroom.mjs" connect lobby --name admin --port "$PORT" --data-dir "$DATA" <"$DATA/in" >"$DATA/connect.out" 2>&1 3>&- &
+  client=$!
+  BG_PIDS+=("$client")
+  exec 4>"$DATA/in"
+  wait_until grep -q '^\*\*\* welcome to lobby, admin' "$DATA/connect.out"
+  run as carol --send 'one' --wait '"text":"one"'
+  wait_until grep -q 'carol> one$' "$DATA/connect.out"
+
+  # Its handler dies: websocketd hangs up, the client comes back by itself.
+  kill -9 "$(presence_pid admin)"
+  within 20 grep -q '^\*\*\* reconnected$' "$DATA/connect.out"
+  assert_equal "$(grep -c '^\*\*\* reconnecting in [0-9.]* s$' "$DATA/connect.out")" 1
+  run as carol --send 'two' --wait '"text":"two"'
+  echo 'typed after the drop' >&4
+  wait_until grep -q 'carol> two$' "$DATA/connect.out"
+  wait_until grep -q 'admin> typed after the drop$' "$DATA/connect.out"
+
+  # The server goes; while it is away the room goes on through another instance.
+  port=$PORT
+  stop_server
+  within 10 grep -q '^\*\*\* disconnected (connection lost)$' "$DATA/connect.out"
+  other_port=$(free_port)
+  serve "$other_port" "${short[@]}"
+  BG_PIDS+=("$SERVER_PID")
+  run ws "ws://127.0.0.1:$other_port/lobby" --timeout 20000 --cookie "$(session carol)" --wait '"type":"welcome"' \
+    --send 'gap 1' --send 'gap 2' --send 'gap 3' --send 'gap 4' --wait '"text":"gap 4"'
+  assert_success
+  serve "$port" "${short[@]}"
+  within 40 bash -c "[ \$(grep -c '^\*\*\* reconnected\$' '$DATA/connect.out') -eq 2 ]"
+  run as carol --send 'three' --wait '"text":"three"'
+  wait_until grep -q 'carol> three$' "$DATA/connect.out"
+
+  for text in one two 'gap 1' 'gap 2' 'gap 3' 'gap 4' three 'admin> typed after the drop'; do
+    assert_equal "$text: $(count "$text")" "$text: 1"
+  done
+  assert_equal "$(count '<-- carol left (closed)')" 4
+
+  # A kick is final: no coming back to be kicked again.
+  name=$(grep -o '^\*\*\* welcome to lobby, [^.]*' "$DATA/connect.out" | tail -1 | sed 's/.*, //')
+  run admin kick lobby "$name"
+  assert_success
+  within 10 bash -c "! kill -0 $client 2>/dev/null"
+  status=0
+  wait "$client" || status=$?
+  assert_equal "$status" 1
+  assert_equal "$(grep -c '^\*\*\* reconnected$' "$DATA/connect.out")" 2
+  assert_equal "$(tail -2 "$DATA/connect.out")" $'!!! forbidden: you were kicked from the room\n*** disconnected'
 }
 
 @test "connect behind an Origin allow-list: the site's origin gets in, a refusal says why" {
