@@ -122,7 +122,7 @@ function onMessage(m: ServerMessage): void {
       mesh?.onSignal(m.from, m.data);
       return;
     case 'status':
-      onStatus(m.from, { call: m.call === true, preview: m.preview === true });
+      onStatus(m.from, { call: m.call === true, preview: m.preview === true }, String(m.t));
       return;
     case 'whisper':
       if (log.add(m) && m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.text, true);
@@ -148,8 +148,7 @@ function onMessage(m: ServerMessage): void {
       if (m.from !== me.name && mesh && (told.call || told.preview)) conn.send({ type: 'status', to: m.from, ...told });
       break;
     case 'leave':
-      mesh?.forget(m.from);
-      users.setInCall(m.from, false);
+      if (mesh?.left(m.from, m.t)) users.setInCall(m.from, false);
       break;
     case 'msg':
     case 'me':
@@ -216,10 +215,10 @@ function tell(s: PeerStatus): void {
   conn.send({ type: 'status', ...s });
 }
 
-function onStatus(from: string, s: PeerStatus): void {
+function onStatus(from: string, s: PeerStatus, t: string): void {
   if (from === me.name) return;
   const wasInCall = mesh?.remote.get(from)?.call === true;
-  mesh?.setRemote(from, s);
+  mesh?.setRemote(from, s, t);
   users.setInCall(from, s.call);
   if (!s.preview) typing.set(from, '');
   if (s.call && !wasInCall && !call.inCall && !prefs.ignores(from)) log.note(`${from} is in a call: press Call to join.`);

@@ -275,8 +275,8 @@ export class Mesh {
   /** This page's connection: signals for an earlier one of ours are ignored. */
   readonly sid = randomId();
   readonly peers = new Map<string, Peer>();
-  /** What the others said they connect for (`status` messages). */
-  readonly remote = new Map<string, PeerStatus>();
+  /** What the others said they connect for (`status` messages), and when. */
+  readonly remote = new Map<string, PeerStatus & { t: string }>();
   inCall = false;
   localStream: MediaStream | undefined;
   /** Per chatter, the file transfers that need a connection to them; true: we start it. */
@@ -316,6 +316,11 @@ export class Mesh {
     let p = this.peers.get(name);
     if (p) clearTimeout(p.idleTimer);
     if (wanted) {
+      if (p?.state === 'failed' && initiate) {
+        // Their page went (a reload, a reconnect): start afresh with the one that is there now.
+        this.drop(name);
+        p = undefined;
+      }
       if (!p && initiate) p = this.create(name);
       p?.updateMedia();
       return;
@@ -336,10 +341,10 @@ export class Mesh {
     else this.drop(p.name);
   }
 
-  /** A chatter said what they connect for. */
-  setRemote(name: string, s: PeerStatus): void {
+  /** A chatter said what they connect for, at `t`. */
+  setRemote(name: string, s: PeerStatus, t: string): void {
     if (name === this.me) return;
-    this.remote.set(name, s);
+    this.remote.set(name, { call: s.call, preview: s.preview, t });
     this.update(name);
     this.events.media(name);
   }
@@ -360,7 +365,22 @@ export class Mesh {
     for (const name of [...this.remote.keys()]) if (!present.has(name)) this.forget(name);
   }
 
-  /** They left: their page, if they come back, is a new one. */
+  /**
+   * They left at `t`: what they said before goes. A status said after it is their next
+   * page's (its inbox line may be read before the room log's `leave`), and it stays; so
+   * does the connection, which closes by itself or gives way to their new page's.
+   * Returns whether their status went.
+   */
+  left(name: string, t: string): boolean {
+    const s = this.remote.get(name);
+    if (!s || s.t > t) return false;
+    this.remote.delete(name);
+    this.update(name);
+    this.events.media(name);
+    return true;
+  }
+
+  /** They are gone: everything about them goes. */
   forget(name: string): void {
     this.remote.delete(name);
     this.holds.delete(name);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, say, setPreview, startServer, waitForLine } from './harness.js';
 
 const ROOM = 'lobby';
 
@@ -38,17 +38,13 @@ async function peerConnections(p: Page): Promise<{ made: number; open: number }>
   });
 }
 
-async function setPreview(p: Page, on: boolean): Promise<void> {
-  await p.click('#btn-settings');
-  await p.setChecked('#pref-preview', on);
-  await p.keyboard.press('Escape');
-}
-
 describe('privacy of a chat page in chromium', () => {
   let server: Server;
   let browser: Browser;
-  const ctx: Record<string, BrowserContext> = {};
-  const w: Record<string, Watched> = {};
+  type Name = 'alice' | 'bob' | 'carol';
+  const NAMES: Name[] = ['alice', 'bob', 'carol'];
+  const ctx = {} as Record<Name, BrowserContext>;
+  const w = {} as Record<Name, Watched>;
 
   before(async function () {
     this.timeout(90000);
@@ -74,7 +70,7 @@ describe('privacy of a chat page in chromium', () => {
       watched.page = await openRoom(ctx[name], server, ROOM);
       w[name] = watched;
     }
-    for (const name of ['alice', 'bob']) await w[name].page.waitForSelector('#users li[data-name="carol"]', { timeout: 20000 });
+    for (const name of ['alice', 'bob'] as const) await w[name].page.waitForSelector('#users li[data-name="carol"]', { timeout: 20000 });
   });
 
   after(async function () {
@@ -89,7 +85,7 @@ describe('privacy of a chat page in chromium', () => {
 
   it('nobody connects to anybody just for being in the room', async () => {
     await new Promise((r) => setTimeout(r, 3000)); // time enough for a mesh to form
-    for (const name of ['alice', 'bob', 'carol']) {
+    for (const name of NAMES) {
       assert.deepEqual(await peerConnections(w[name].page), { made: 0, open: 0 }, `${name} made a peer connection`);
       assert.deepEqual(w[name].signals, [], `${name} received signals`);
     }
@@ -139,7 +135,7 @@ describe('privacy of a chat page in chromium', () => {
       [bob, 'alice'],
     ] as const) {
       await p.waitForFunction(
-        (who) => ((document.querySelector(`#tiles .tile[data-name="${who}"] video`) as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
+        (who: string) => ((document.querySelector(`#tiles .tile[data-name="${who}"] video`) as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
         other,
         { timeout: 30000 },
       );
