@@ -113,7 +113,14 @@ function cpuSec(pid: number): number {
 /** websocketd in a process group of its own, which its pid names. */
 function startServer(port: number, data: string, extra: Record<string, unknown> = {}): number {
   // Every benchmark client connects from loopback: the per-address limit would refuse most.
-  const overrides = { 'server.port': port, 'server.data_dir': data, 'chat.history_on_join': 0, 'chat.idle_timeout_sec': 0, 'chat.max_connections_per_addr': 0, ...extra };
+  const overrides = {
+    'server.port': port,
+    'server.data_dir': data,
+    'chat.history_on_join': 0,
+    'chat.idle_timeout_sec': 0,
+    'chat.max_connections_per_addr': 0,
+    ...extra,
+  };
   const cfg = loadConfig({ root: ROOT, confPath: join(ROOT, 'conf', 'chat.ini'), overrides, env: {} });
   const plan = websocketdPlan(cfg, ROOT, overrides);
   if (opt.runtime === 'tsx') {

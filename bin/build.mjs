@@ -130,10 +130,12 @@ await Promise.all(jobs);
  */
 function oneByteSource(bundle) {
   const text = readFileSync(bundle, 'utf8');
-  const at = text.search(/[^\u0000-\u00ff]/u);
+  const at = text.search(/[\u0100-\u{10ffff}]/u);
   if (at === -1) return;
   const line = text.slice(0, at).split('\n').length;
-  console.error(`build: ${bundle}:${line} has ${JSON.stringify(text[at])}, outside Latin-1: V8 would hold the whole bundle as two-byte text (escape it, or keep it out of comments)`);
+  console.error(
+    `build: ${bundle}:${line} has ${JSON.stringify(text[at])}, outside Latin-1: V8 would hold the whole bundle as two-byte text (escape it, or keep it out of comments)`,
+  );
   process.exitCode = 1;
 }
 

@@ -280,6 +280,7 @@ export class Chatter {
     switch (e.type) {
       case 'whisper':
       case 'signal':
+      case 'status':
         this.send(e);
         break;
       case 'announce':
@@ -339,6 +340,7 @@ export class Chatter {
       await deliver(this.d, this.room, m.to, { type: 'signal', from: me.name, data: m.data }, this.cfg.files.shared_fs);
       return;
     }
+    if (m.type === 'status') return this.status(me.name, m);
     if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
     this.checkText(m.text);
     if (m.type === 'whisper') return this.whisper(m.to, m.text);
@@ -350,6 +352,25 @@ export class Chatter {
     const [, to, said] = /^([^\s:]+): ([\s\S]+)$/.exec(text) ?? [];
     if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, said);
     await this.log({ type: 'msg', from: me.name, color: me.color, text });
+  }
+
+  /**
+   * What the page would connect for (call, typing preview), to one chatter (a newcomer)
+   * or to everyone here: through inboxes, never the room log, and without any address.
+   */
+  private async status(from: string, m: Extract<ClientMessage, { type: 'status' }>): Promise<void> {
+    if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too much signaling: slow down');
+    const entry = { type: 'status' as const, from, call: m.call, preview: m.preview };
+    if (m.to !== undefined) {
+      await deliver(this.d, this.room, m.to, entry, this.cfg.files.shared_fs);
+      return;
+    }
+    const others = this.roster
+      .list()
+      .map((u) => u.name)
+      .filter((n) => n !== from);
+    // Someone who left meanwhile has no inbox: they need no status.
+    await Promise.all(others.map((n) => deliver(this.d, this.room, n, entry, this.cfg.files.shared_fs).catch(() => undefined)));
   }
 
   async whisper(to: string, text: string): Promise<void> {

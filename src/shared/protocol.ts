@@ -40,6 +40,7 @@ export const PRESENCE_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'c
 export type InboxEntry =
   | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
+  | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | { type: 'kick'; id: string; t: string; from?: string; text?: string }
   | { type: 'announce'; id: string; t: string; text: string };
 
@@ -48,12 +49,24 @@ export interface UserSummary {
   color: string;
 }
 
+/**
+ * What a chat page would use a direct (WebRTC) connection for, told to the others
+ * through the server, so that pages connect only where both sides want the same thing.
+ */
+export interface PeerStatus {
+  /** In the call. */
+  call: boolean;
+  /** Shows and shares the live typing preview. */
+  preview: boolean;
+}
+
 export type ErrorCode = 'bad_json' | 'too_long' | 'rate_limited' | 'unknown_command' | 'no_such_user' | 'bad_request' | 'storage' | 'forbidden';
 
 export type ClientMessage =
   | { type: 'msg'; text: string }
   | { type: 'whisper'; to: string; text: string }
   | { type: 'signal'; to: string; data: Record<string, unknown> }
+  | ({ type: 'status'; to?: string } & PeerStatus)
   | { type: 'ping' };
 
 export interface Limits {
@@ -83,6 +96,7 @@ export type ServerMessage =
   | { type: 'users'; users: UserSummary[] }
   | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
+  | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | { type: 'info'; text: string }
   | { type: 'error'; code: ErrorCode; message: string }
   | { type: 'pong' };
@@ -132,6 +146,11 @@ export function parseClientLine(line: string): ClientMessage {
         throw new ProtocolError('bad_request', 'signal needs a string "to" and an object "data"');
       }
       return { type: 'signal', to: m.to, data: m.data as Record<string, unknown> };
+    case 'status':
+      if (typeof m.call !== 'boolean' || typeof m.preview !== 'boolean' || (m.to !== undefined && typeof m.to !== 'string')) {
+        throw new ProtocolError('bad_request', 'status needs boolean "call" and "preview" (and a string "to", if any)');
+      }
+      return { type: 'status', call: m.call, preview: m.preview, ...(typeof m.to === 'string' ? { to: m.to } : {}) };
     case 'ping':
       return { type: 'ping' };
     default:
@@ -154,6 +173,8 @@ export function formatText(m: ServerMessage): string {
   switch (m.type) {
     case 'signal':
       return `${at}*** signal from ${m.from}`;
+    case 'status':
+      return `${at}*** ${m.from}: call ${m.call ? 'on' : 'off'}, preview ${m.preview ? 'on' : 'off'}`;
     case 'users':
       return `*** here: ${m.users.map((u) => u.name).join(', ')}`;
     case 'welcome':

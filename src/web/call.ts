@@ -1,5 +1,6 @@
-// Audio/video call with the people in the room (Rakuen's and pychat's feature): a mesh,
-// so each participant sends to each other one; up to six people. Mute and camera
+// Audio/video call with the people in the room (Rakuen's and pychat's feature): a mesh of
+// those in the call only (each page says whether it is in the call; joining connects to
+// those who are), so each participant sends to each other one; up to six people. Mute and camera
 // buttons switch the local tracks off without renegotiating.
 
 import { el } from './dom.js';
@@ -41,7 +42,7 @@ export class Call {
 
   participants(): number {
     let n = this.inCall ? 1 : 0;
-    for (const p of this.mesh()?.peers.values() ?? []) if (p.remoteInCall) n++;
+    for (const s of this.mesh()?.remote.values() ?? []) if (s.call) n++;
     return n;
   }
 

@@ -64,7 +64,7 @@ export function wireComposer(o: ComposerOptions): Composer {
   const sharePreview = (now = false) => {
     clearTimeout(previewTimer);
     const share = () => {
-      const text = o.prefs.get('preview') && !isPrivate(input.value) ? input.value : '';
+      const text = o.prefs.get('livePreview') && !isPrivate(input.value) ? input.value : '';
       if (text === lastPreview) return;
       lastPreview = text;
       o.broadcast({ t: 'typing', text });

@@ -1,6 +1,9 @@
 // Peer-to-peer file transfer (pychat's feature): pick a chatter, offer a file; when they
 // accept, it streams over a data channel of its own straight to their browser. Nothing
 // passes through or stays on the server. The receiver saves it from a download link.
+// The offer and its answer go in signals when there is no direct connection yet: the two
+// browsers connect (and learn each other's addresses) only once the receiver accepted,
+// and the connection closes when no transfer (nor anything else) needs it.
 
 import { formatBytes } from '../shared/format.js';
 import { el, randomId } from './dom.js';
@@ -56,7 +59,7 @@ export class Transfers {
     const t: Outgoing = { ...this.row('out', to, cleanFileName(file.name), file.size), file };
     this.outgoing.set(t.id, t);
     if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size })) {
-      this.finish(t, 'failed', 'no direct connection');
+      this.finish(t, 'failed', 'not connected to the room');
       return;
     }
     this.status(t, 'waiting for them to accept');
@@ -82,8 +85,10 @@ export class Transfers {
     } else if (m.t === 'file-answer') {
       const t = this.outgoing.get(m.id);
       if (!t || t.peer !== from || t.state !== 'offered') return;
-      if (m.accept) this.send(t);
-      else this.finish(t, 'declined', 'they declined');
+      if (m.accept) {
+        this.mesh()?.hold(t.peer, t.id, true, true);
+        this.send(t);
+      } else this.finish(t, 'declined', 'they declined');
     } else if (m.t === 'file-cancel') {
       const t = this.outgoing.get(m.id) ?? this.incoming.get(m.id);
       if (t && t.peer === from && (t.state === 'offered' || t.state === 'sending' || t.state === 'receiving')) this.cancel(t, false);
@@ -126,8 +131,10 @@ export class Transfers {
 
   private accept(t: Incoming): void {
     if (t.state !== 'offered') return;
+    // Held first: the sender's offer to connect is answered only for a wanted transfer.
+    this.mesh()?.hold(t.peer, t.id, true);
     if (!this.mesh()?.send(t.peer, { t: 'file-answer', id: t.id, accept: true })) {
-      this.finish(t, 'failed', 'no direct connection');
+      this.finish(t, 'failed', 'not connected to the room');
       return;
     }
     t.state = 'receiving';
@@ -194,6 +201,7 @@ export class Transfers {
 
   private finish(t: Transfer, state: Transfer['state'], text: string): void {
     t.state = state;
+    this.mesh()?.hold(t.peer, t.id, false);
     t.row.dataset.state = state;
     t.actions.replaceChildren();
     this.status(t, text);

@@ -1,11 +1,13 @@
 // A chat line → DOM, safely: text stays text (Text nodes only), emoticons become images,
 // and the original's inserts keep its rule:
-//   {image}URL  an image from this site is shown inline; one from elsewhere is a link
-//               with a warning (no third party learns who reads the room);
+//   {image}URL  a static image file of this site is shown inline (never one of the chat's
+//               own pages: isStaticImage); one from elsewhere is a link with a warning
+//               (no third party learns who reads the room);
 //   {link}URL   a link; one leaving the site is marked and asks before it opens.
 // Bare http(s) URLs are links by the same rule. Only http: and https: are ever used:
 // javascript:, data:, blob: and the rest stay plain text.
 
+import { isStaticImage } from '../shared/pages.js';
 import { el } from './dom.js';
 import { EMOTICON_PATTERN, emoticon } from './emoticons.js';
 
@@ -59,15 +61,20 @@ function link(u: URL, ctx: InsertContext, text: string): HTMLAnchorElement {
   return externalLink(u, text, 'link');
 }
 
+/** The path of `u` below the chat's root (the page's directory), or the whole path when outside it. */
+function pathInChat(u: URL, base: string): string {
+  const root = new URL('.', base).pathname;
+  return u.pathname.startsWith(root) ? u.pathname.slice(root.length) : u.pathname.replace(/^\//, '');
+}
+
 function image(u: URL, ctx: InsertContext): HTMLElement {
-  if (isSameSite(u, ctx.base)) {
-    return el(
-      'a',
-      { href: u.href, target: '_blank', rel: 'noopener', class: 'insert-image' },
-      el('img', { src: u.href, alt: `image: ${u.pathname.split('/').pop() || u.href}`, loading: 'lazy' }),
-    );
-  }
-  return externalLink(u, `image at ${u.host}: ${u.href}`, 'image');
+  if (!isSameSite(u, ctx.base)) return externalLink(u, `image at ${u.host}: ${u.href}`, 'image');
+  if (!isStaticImage(pathInChat(u, ctx.base), u.search)) return link(u, ctx, u.href);
+  return el(
+    'a',
+    { href: u.href, target: '_blank', rel: 'noopener', class: 'insert-image' },
+    el('img', { src: u.href, alt: `image: ${u.pathname.split('/').pop() || u.href}`, loading: 'lazy' }),
+  );
 }
 
 function emoticonsInto(parent: DocumentFragment, text: string, ctx: InsertContext): void {

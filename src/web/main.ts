@@ -1,10 +1,10 @@
 // The chat page's script (bundled by bin/build.mjs into htdocs/build/app.js): wires the
-// connection, the message list, the user list, the message box, the tools, the WebRTC
-// mesh and what runs on it.
+// connection, the message list, the user list, the message box, the tools, the direct
+// (WebRTC) connections, opened on demand, and what runs on them.
 
 import { validColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
-import { type Limits, ROOM_EVENT_TYPES, type ServerMessage, type UserSummary } from '../shared/protocol.js';
+import { type Limits, type PeerStatus, ROOM_EVENT_TYPES, type ServerMessage, type UserSummary } from '../shared/protocol.js';
 import { Call } from './call.js';
 import { wireComposer } from './composer.js';
 import { type ConnState, Connection } from './connection.js';
@@ -38,6 +38,8 @@ let mesh: Mesh | undefined;
 let fileTarget = '';
 /** Whom we last sent a WebRTC signal, and when. */
 const recentSignals = new Map<string, number>();
+/** What the others were last told we connect for (all off until said otherwise). */
+let told: PeerStatus = { call: false, preview: false };
 
 const notifier = new Notifier(prefs, room);
 const log = new MessageLog({
@@ -119,6 +121,9 @@ function onMessage(m: ServerMessage): void {
     case 'signal':
       mesh?.onSignal(m.from, m.data);
       return;
+    case 'status':
+      onStatus(m.from, { call: m.call === true, preview: m.preview === true }, String(m.t));
+      return;
     case 'whisper':
       if (log.add(m) && m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.text, true);
       return;
@@ -138,6 +143,13 @@ function onMessage(m: ServerMessage): void {
   const fresh = log.add(m);
   if (!fresh || m.replay) return;
   switch (m.type) {
+    case 'join':
+      // A newcomer hears from those who connect for something; the others stay silent.
+      if (m.from !== me.name && mesh && (told.call || told.preview)) conn.send({ type: 'status', to: m.from, ...told });
+      break;
+    case 'leave':
+      if (mesh?.left(m.from, m.t)) users.setInCall(m.from, false);
+      break;
     case 'msg':
     case 'me':
       typing.set(m.from, '');
@@ -167,39 +179,60 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   users.set(m.users, me.name);
   // A new connection is a new start for the direct connections too.
   mesh?.closeAll();
-  mesh = new Mesh(me.name, m.iceServers, {
-    signal: (to, data) => {
-      recentSignals.set(to, Date.now());
-      conn.send({ type: 'signal', to, data });
+  told = { call: false, preview: false };
+  for (const u of m.users) users.setInCall(u.name, false);
+  mesh = new Mesh(
+    me.name,
+    m.iceServers,
+    {
+      signal: (to, data) => {
+        recentSignals.set(to, Date.now());
+        conn.send({ type: 'signal', to, data });
+      },
+      state: (name, s) => {
+        users.setPeerState(name, s);
+        if (s === 'closed' || s === 'failed') {
+          transfers.peerGone(name);
+          typing.set(name, '');
+        }
+      },
+      message: onPeerMessage,
+      channel: (name, ch) => transfers.onChannel(name, ch),
+      media: () => call.render(),
+      status: tell,
     },
-    state: (name, s) => {
-      users.setPeerState(name, s);
-      if (s === 'closed' || s === 'failed') {
-        transfers.peerGone(name);
-        typing.set(name, '');
-      }
-    },
-    message: onPeerMessage,
-    channel: (name, ch) => transfers.onChannel(name, ch),
-    media: () => call.render(),
-  });
+    prefs.get('livePreview'),
+  );
   call.attach(mesh);
-  mesh.connectTo(users.names());
+  tell(mesh.status());
   composer.focus();
 }
+
+/** Everyone here learns what we connect for, when it changed. */
+function tell(s: PeerStatus): void {
+  if (s.call === told.call && s.preview === told.preview) return;
+  told = s;
+  conn.send({ type: 'status', ...s });
+}
+
+function onStatus(from: string, s: PeerStatus, t: string): void {
+  if (from === me.name) return;
+  const wasInCall = mesh?.remote.get(from)?.call === true;
+  mesh?.setRemote(from, s, t);
+  users.setInCall(from, s.call);
+  if (!s.preview) typing.set(from, '');
+  if (s.call && !wasInCall && !call.inCall && !prefs.ignores(from)) log.note(`${from} is in a call: press Call to join.`);
+}
+
+prefs.onChange(() => {
+  mesh?.setPreview(prefs.get('livePreview'));
+  if (!prefs.get('livePreview')) typing.clearAll();
+});
 
 function onPeerMessage(from: string, m: PeerMessage): void {
   switch (m.t) {
     case 'typing':
-      typing.set(from, m.text);
-      return;
-    case 'hello':
-      users.setInCall(from, m.call);
-      typing.set(from, '');
-      return;
-    case 'call':
-      users.setInCall(from, m.on);
-      if (m.on && !call.inCall && !prefs.ignores(from)) log.note(`${from} is in a call: press Call to join.`);
+      if (prefs.get('livePreview') && mesh?.remote.get(from)?.preview) typing.set(from, m.text);
       return;
     default:
       transfers.onMessage(from, m);

@@ -9,11 +9,15 @@ export interface PrefValues {
   notify: boolean;
   /** Whether the browser was asked for notification permission already (asked once). */
   asked: boolean;
-  /** Send what I type, as I type, to the others (the original's live chat). */
-  preview: boolean;
+  /**
+   * Send what I type, as I type, to the others who turned it on too (the original's live
+   * chat). Off unless chosen: it needs direct connections, which show each side the
+   * other's address. (A new name: the old `preview` was saved as true without a choice.)
+   */
+  livePreview: boolean;
 }
 
-const DEFAULTS: PrefValues = { notify: true, asked: false, preview: true };
+const DEFAULTS: PrefValues = { notify: true, asked: false, livePreview: false };
 
 function load<T>(key: string, fallback: T): T {
   try {
@@ -42,7 +46,7 @@ export class Prefs {
     this.values = {
       notify: typeof v.notify === 'boolean' ? v.notify : DEFAULTS.notify,
       asked: typeof v.asked === 'boolean' ? v.asked : DEFAULTS.asked,
-      preview: typeof v.preview === 'boolean' ? v.preview : DEFAULTS.preview,
+      livePreview: typeof v.livePreview === 'boolean' ? v.livePreview : DEFAULTS.livePreview,
     };
     const list = load<unknown>(IGNORE_KEY, []);
     this.ignoredNames = new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : []);

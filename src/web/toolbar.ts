@@ -137,7 +137,7 @@ function wireSettings({ prefs, notifier, composer }: ToolbarOptions): void {
   const show = () => {
     notifyBox.checked = prefs.get('notify');
     notifyBox.disabled = !notifier.supported;
-    previewBox.checked = prefs.get('preview');
+    previewBox.checked = prefs.get('livePreview');
     const names = prefs.ignored();
     ignoredList.replaceChildren(
       ...(names.length
@@ -159,7 +159,7 @@ function wireSettings({ prefs, notifier, composer }: ToolbarOptions): void {
     if (notifyBox.checked && 'Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
   });
   previewBox.addEventListener('change', () => {
-    prefs.set('preview', previewBox.checked);
+    prefs.set('livePreview', previewBox.checked);
     composer.sharePreview(true);
   });
 }

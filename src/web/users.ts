@@ -50,7 +50,6 @@ export class UserList {
 
   setPeerState(name: string, s: PeerState): void {
     this.peerStates.set(name, s);
-    if (s === 'closed') this.inCall.delete(name);
     this.render();
   }
 
@@ -100,7 +99,6 @@ export class UserList {
         { type: 'button', class: 'file', title: `send ${u.name} a file`, 'aria-label': `send ${u.name} a file`, 'data-focus-key': `file:${u.name}` },
         'File',
       );
-      file.disabled = peer !== 'open';
       file.addEventListener('click', () => this.actions.sendFile(u.name));
       const ignore = el(
         'button',

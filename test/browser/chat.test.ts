@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, ROOT, chatter, launchChromium, openRoom, presencePid, say, startServer, visibleLines, waitForLine } from './harness.js';
+import { type Server, ROOT, chatter, launchChromium, openRoom, presencePid, say, setPreview, startServer, visibleLines, waitForLine } from './harness.js';
 
 const ROOM = 'lobby';
 const COLORS = { alice: '#c0392b', bob: '#2e86c1', carol: '#27ae60' } as const;
@@ -165,6 +165,9 @@ describe('the chat page in chromium', () => {
   });
 
   it('a data channel opens between the pages and carries the live typing preview', async () => {
+    // Pages connect on demand: here, for the preview both turned on (test/browser/privacy.test.ts).
+    await setPreview(page.alice, true);
+    await setPreview(page.bob, true);
     for (const [a, b] of [
       ['alice', 'bob'],
       ['bob', 'alice'],
@@ -251,7 +254,6 @@ describe('the chat page in chromium', () => {
     await waitForLine(alice, 'rolls 3d6');
     await say(alice, 'bob: bring the good dice next time <3');
     await waitForLine(alice, 'bring the good dice');
-    for (const name of ['bob', 'carol']) await alice.waitForSelector(`#users li[data-name="${name}"] .peer[data-state="open"]`, { timeout: 30000 });
     const [chooser] = await Promise.all([alice.waitForEvent('filechooser'), alice.click('#users li[data-name="bob"] button.file')]);
     await chooser.setFiles({ name: 'dungeon-map.png', mimeType: 'image/png', buffer: randomBytes(180000) });
     await bob.locator('#transfers li.transfer.in', { hasText: 'dungeon-map.png' }).getByRole('button', { name: 'Accept' }).click({ timeout: 20000 });
@@ -263,6 +265,7 @@ describe('the chat page in chromium', () => {
       undefined,
       { timeout: 30000 },
     );
+    await setPreview(carol, true);
     await carol.fill('#say', 'I am in, bringing my own dice');
     await alice.waitForSelector('#typing li[data-name="carol"]');
     await alice.fill('#say', 'carol: ');

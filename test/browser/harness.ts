@@ -162,6 +162,13 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.press('#say', 'Enter');
 }
 
+/** The typing preview setting (off unless chosen), through the settings dialog. */
+export async function setPreview(page: Page, on: boolean): Promise<void> {
+  await page.click('#btn-settings');
+  await page.setChecked('#pref-preview', on);
+  await page.keyboard.press('Escape');
+}
+
 /** The text of the visible lines of the message list. */
 export async function visibleLines(page: Page): Promise<string[]> {
   return page.$$eval('#log > li:not([hidden])', (lis) => lis.map((li) => (li.textContent ?? '').replace(/\s+/g, ' ').trim()));

@@ -108,6 +108,35 @@ never_leaked() {
   [ "$n" -ge 1 ] && [ "$n" -lt 5 ]
 }
 
+@test "a status (what a page connects for) reaches the others, or its one addressee, and is never logged" {
+  start_server
+  present bob
+  present carol
+  run as alice --send '{"type":"status","call":true,"preview":false}' --send '{"type":"status","to":"bob","call":false,"preview":true}' \
+    --send '{"type":"status","call":"yes","preview":false}' --wait '"code":"bad_request"' \
+    --send '{"type":"status","to":"zed","call":true,"preview":true}' --wait '"code":"no_such_user"' \
+    --send 'done' --wait '"text":"done"'
+  assert_success
+  refute_output --partial '"type":"status"' # nothing back to the sender
+  wait_until grep -q '"type":"status","from":"alice","call":false,"preview":true' "$DATA/bob.out"
+  grep -q '"type":"status","from":"alice","call":true,"preview":false' "$DATA/bob.out"
+  wait_until grep -q '"type":"status","from":"alice","call":true,"preview":false' "$DATA/carol.out"
+  sleep 0.3
+  never grep -q '"preview":true' "$DATA/carol.out"
+  never in_any_log '"status"'
+}
+
+@test "status messages share the signaling rate limit" {
+  start_server --set chat.signal_rate_per_sec=1 --set chat.signal_rate_burst=3
+  present bob
+  args=()
+  for i in 1 2 3 4 5 6; do args+=(--send '{"type":"status","call":true,"preview":false}'); done
+  run as alice "${args[@]}" --wait '"code":"rate_limited".*signal' --send 'chat is still fine' --wait '"text":"chat is still fine"'
+  assert_success
+  n=$(grep -c '"type":"status"' "$DATA/bob.out" || true)
+  [ "$n" -ge 1 ] && [ "$n" -lt 6 ]
+}
+
 @test "the inbox goes with the presence when its chatter leaves" {
   start_server
   wsbg "$URL/lobby" --cookie "$(session bob)" --wait welcome --sleep 1500 >"$DATA/bob.out"

@@ -13,6 +13,13 @@ describe('wire protocol', () => {
     assert.deepEqual(parseClientLine('{"type":"ping"}'), { type: 'ping' });
     assert.deepEqual(parseClientLine('{"type":"whisper","to":"bob","text":"psst"}'), { type: 'whisper', to: 'bob', text: 'psst' });
     assert.deepEqual(parseClientLine('{"type":"signal","to":"bob","data":{"sdp":"x"}}'), { type: 'signal', to: 'bob', data: { sdp: 'x' } });
+    assert.deepEqual(parseClientLine('{"type":"status","call":true,"preview":false}'), { type: 'status', call: true, preview: false });
+    assert.deepEqual(parseClientLine('{"type":"status","to":"bob","call":false,"preview":true,"ip":"1.2.3.4"}'), {
+      type: 'status',
+      to: 'bob',
+      call: false,
+      preview: true,
+    });
   });
   const bad: [string, string][] = [
     ['{"type":"msg","text":', 'bad_json'],
@@ -20,6 +27,9 @@ describe('wire protocol', () => {
     ['{"type":"fly"}', 'bad_request'],
     ['{"type":"signal","to":"bob","data":[1]}', 'bad_request'],
     ['{"type":"whisper","to":5,"text":"x"}', 'bad_request'],
+    ['{"type":"status","call":1,"preview":false}', 'bad_request'],
+    ['{"type":"status","call":true}', 'bad_request'],
+    ['{"type":"status","to":5,"call":true,"preview":true}', 'bad_request'],
   ];
   for (const [line, code] of bad) {
     it(`answers ${line} with ${code}`, () => {
