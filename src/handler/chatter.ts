@@ -102,9 +102,12 @@ export class Chatter {
     this.signalBucket = new TokenBucket(cfg.chat.signal_rate_per_sec, cfg.chat.signal_rate_burst);
   }
 
-  /** Validate the room from the request; on a bad name, say why and touch nothing. */
-  static roomOf(req: Pick<CgiRequest, 'pathInfo'>): string {
-    return roomFromPath(req.pathInfo);
+  /**
+   * Validate the room from the request; on a bad name, say why and touch nothing. The raw
+   * path is decoded once; without one (a chatter run in-process) the path given is taken as raw.
+   */
+  static roomOf(req: Pick<CgiRequest, 'pathInfo' | 'rawPath'>): string {
+    return roomFromPath(req.rawPath ?? req.pathInfo);
   }
 
   get name(): string {
