@@ -49,7 +49,17 @@ export interface UserSummary {
   color: string;
 }
 
-export type ErrorCode = 'bad_json' | 'too_long' | 'rate_limited' | 'unknown_command' | 'no_such_user' | 'bad_request' | 'storage' | 'forbidden';
+export type ErrorCode =
+  | 'bad_json'
+  | 'too_long'
+  | 'rate_limited'
+  | 'unknown_command'
+  | 'no_such_user'
+  | 'bad_request'
+  | 'storage'
+  | 'forbidden'
+  /** A whisper or signal to a chatter with chat.max_inbox_bytes unread already: not delivered. */
+  | 'inbox_full';
 
 export type ClientMessage =
   | { type: 'msg'; text: string }
