@@ -98,6 +98,8 @@ export const SETTINGS = [
   { section: 'chat', key: 'max_signal_bytes', kind: 'int', default: 65536, doc: 'largest WebRTC signaling payload' },
   { section: 'chat', key: 'signal_rate_per_sec', kind: 'int', default: 20, doc: 'signaling messages per second per connection' },
   { section: 'chat', key: 'signal_rate_burst', kind: 'int', default: 100, doc: 'signaling messages in a burst' },
+  { section: 'chat', key: 'max_inbox_bytes', kind: 'int', default: 1048576, doc: 'unread whisper and signal bytes one chatter may hold (inbox_full past it)' },
+  { section: 'chat', key: 'inbox_rotate_bytes', kind: 'int', default: 262144, doc: 'a chatter replaces its inbox with an empty one after reading this much' },
   { section: 'files', key: 'watch', kind: 'enum', default: 'inotify', values: ['inotify', 'poll'], doc: 'inotify, or poll for network filesystems' },
   { section: 'files', key: 'poll_interval_ms', kind: 'int', default: 200, doc: 'how often a polling follower looks at a file' },
   {

@@ -6,6 +6,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dataDir } from '../store/datadir.js';
 import { deliver } from '../store/inbox.js';
 import { ProtocolError } from '../shared/protocol.js';
+import { textProblem } from '../shared/text.js';
 import { appendEvent } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg, UsageError, userArg } from './roomarg.js';
@@ -40,7 +41,9 @@ export const announce: CommandModule<object, AnnounceArgs> = {
     const room = roomArg(args.room);
     const text = args.text.map(String).join(' ').trim();
     if (text === '') throw new UsageError('the announcement is empty');
-    if (text.includes('\n') || text.includes('\r')) throw new UsageError('an announcement is one line');
+    if (text.includes('\n')) throw new UsageError('an announcement is one line');
+    const problem = textProblem(text);
+    if (problem) throw new UsageError(problem);
     if (Buffer.byteLength(text) > cfg.chat.max_message_bytes) throw new UsageError(`announcements are limited to ${cfg.chat.max_message_bytes} bytes`);
     requireRoom(cfg, d, room);
     let report: AnnounceReport;

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { Config } from '../config.js';
 import { dataDir } from '../store/datadir.js';
 import { formatText, ROOM_EVENT_TYPES, type ServerMessage } from '../shared/protocol.js';
+import { safeLines } from '../shared/text.js';
 import { serverUrl } from '../launch/websocketd.js';
 import { newSessionId, SESSION_COOKIE, writeSession } from '../store/sessions.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
@@ -74,7 +75,7 @@ function parseFrame(frame: string): ServerMessage | string | undefined {
   try {
     m = JSON.parse(frame) as ServerMessage;
   } catch {
-    return frame;
+    return safeLines(frame); // a server in ?format=text mode already speaks lines (but any URL may be anyone's)
   }
   if (typeof m !== 'object' || m === null || typeof m.type !== 'string') return undefined;
   return m;

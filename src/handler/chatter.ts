@@ -7,7 +7,7 @@ import type { CommandContext } from '../commands/types.js';
 import type { Config } from '../config.js';
 import { type DataDir, dataDir, roomLogPath } from '../store/datadir.js';
 import { type FollowOptions, Follower } from '../store/follower.js';
-import { deliver, isPresent } from '../store/inbox.js';
+import { deliver, isPresent, rotateInbox } from '../store/inbox.js';
 import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
 import { NameError, roomFromPath } from '../store/names.js';
@@ -69,6 +69,9 @@ export class Chatter {
   private presence: Presence | undefined;
   private roomFollower: Follower | undefined;
   private inboxFollower: Follower | undefined;
+  /** Bytes read from the inbox file now at its path (roughly: a rotation's tail counts too). */
+  private inboxRead = 0;
+  private rotating = false;
   /** The CGI request, when there is one. */
   private readonly cgi: CgiRequest | undefined;
   private readonly roster = new Roster((users) => {
@@ -104,9 +107,12 @@ export class Chatter {
     this.signalBucket = new TokenBucket(cfg.chat.signal_rate_per_sec, cfg.chat.signal_rate_burst);
   }
 
-  /** Validate the room from the request; on a bad name, say why and touch nothing. */
-  static roomOf(req: Pick<CgiRequest, 'pathInfo'>): string {
-    return roomFromPath(req.pathInfo);
+  /**
+   * Validate the room from the request; on a bad name, say why and touch nothing. The raw
+   * path is decoded once; without one (a chatter run in-process) the path given is taken as raw.
+   */
+  static roomOf(req: Pick<CgiRequest, 'pathInfo' | 'rawPath'>): string {
+    return roomFromPath(req.rawPath ?? req.pathInfo);
   }
 
   get name(): string {
@@ -235,7 +241,23 @@ export class Chatter {
 
   /** Our inbox, from its first line; its disappearance means our presence was taken. */
   private followInbox(path: string): Follower {
+    this.inboxRead = 0;
     return this.follow(path, { offset: 0, onLine: (line) => this.inboxLine(line), onMissing: () => this.lostPresence() });
+  }
+
+  /**
+   * Read this much of our inbox: replace it with an empty one, so its size stays what
+   * waits unread (senders are capped on it). Not from inside the follower's read: after it.
+   */
+  private rotateInboxSoon(): void {
+    if (this.rotating) return;
+    this.rotating = true;
+    setImmediate(() => {
+      this.rotating = false;
+      if (this.leaving || !this.presence || !this.inboxFollower) return;
+      if (rotateInbox(this.presence.inbox)) this.inboxRead = 0;
+      this.inboxFollower.drain(); // the old file to its end, then the new one, watched
+    });
   }
 
   private replay(end: number): void {
@@ -271,6 +293,8 @@ export class Chatter {
   }
 
   private inboxLine(line: string): void {
+    this.inboxRead += Buffer.byteLength(line) + 1;
+    if (this.inboxRead >= this.cfg.chat.inbox_rotate_bytes) this.rotateInboxSoon();
     let e: InboxEntry;
     try {
       e = JSON.parse(line) as InboxEntry;
@@ -337,7 +361,7 @@ export class Chatter {
       if (Buffer.byteLength(JSON.stringify(m.data)) > this.cfg.chat.max_signal_bytes) {
         throw new ProtocolError('too_long', `signaling data is limited to ${this.cfg.chat.max_signal_bytes} bytes`);
       }
-      await deliver(this.d, this.room, m.to, { type: 'signal', from: me.name, data: m.data }, this.cfg.files.shared_fs);
+      await deliver(this.d, this.room, m.to, { type: 'signal', from: me.name, data: m.data }, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
       return;
     }
     if (m.type === 'status') return this.status(me.name, m);
@@ -376,7 +400,7 @@ export class Chatter {
   async whisper(to: string, text: string): Promise<void> {
     const me = this.joined;
     if (text.trim() === '') throw new ProtocolError('bad_request', 'empty whisper');
-    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, text }, this.cfg.files.shared_fs);
+    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, text }, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
     if (to !== me.name) this.send(entry as ServerMessage); // the sender's copy; to oneself, the inbox copy is enough
   }
 

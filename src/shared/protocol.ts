@@ -2,6 +2,7 @@
 // A room-log line is already a wire message: handlers forward it byte for byte.
 
 import { describe } from './describe.js';
+import { safeLines, textProblem } from './text.js';
 
 export type LeaveReason = 'closed' | 'kicked' | 'lost';
 
@@ -60,7 +61,17 @@ export interface PeerStatus {
   preview: boolean;
 }
 
-export type ErrorCode = 'bad_json' | 'too_long' | 'rate_limited' | 'unknown_command' | 'no_such_user' | 'bad_request' | 'storage' | 'forbidden';
+export type ErrorCode =
+  | 'bad_json'
+  | 'too_long'
+  | 'rate_limited'
+  | 'unknown_command'
+  | 'no_such_user'
+  | 'bad_request'
+  | 'storage'
+  | 'forbidden'
+  /** A whisper or signal to a chatter with chat.max_inbox_bytes unread already: not delivered. */
+  | 'inbox_full';
 
 export type ClientMessage =
   | { type: 'msg'; text: string }
@@ -115,13 +126,21 @@ export function isEventId(s: string): boolean {
   return /^[0-9a-z]{9}-[0-9a-z]{1,16}-[0-9a-z]{1,10}$/.test(s);
 }
 
+/** Text someone wrote, refused with bad_request when it holds a control character (src/shared/text.ts). */
+function checkedText(text: string): string {
+  const problem = textProblem(text);
+  if (problem) throw new ProtocolError('bad_request', problem);
+  return text;
+}
+
 /**
  * One browser line → one message. A line that is not JSON is what a terminal user
  * typed: a chat message. A line that starts like JSON but does not parse is a client bug.
  */
 export function parseClientLine(line: string): ClientMessage {
+  // A terminal's Enter may send CR LF: the CR is the line's end, not its text.
   const trimmed = line.replace(/\r$/, '');
-  if (!trimmed.startsWith('{"') && !trimmed.startsWith('{ "')) return { type: 'msg', text: trimmed };
+  if (!trimmed.startsWith('{"') && !trimmed.startsWith('{ "')) return { type: 'msg', text: checkedText(trimmed) };
   let value: unknown;
   try {
     value = JSON.parse(trimmed);
@@ -135,12 +154,12 @@ export function parseClientLine(line: string): ClientMessage {
   switch (m.type) {
     case 'msg':
       if (typeof m.text !== 'string') throw new ProtocolError('bad_request', 'msg needs a string "text"');
-      return { type: 'msg', text: m.text };
+      return { type: 'msg', text: checkedText(m.text) };
     case 'whisper':
       if (typeof m.to !== 'string' || typeof m.text !== 'string') {
         throw new ProtocolError('bad_request', 'whisper needs string "to" and "text"');
       }
-      return { type: 'whisper', to: m.to, text: m.text };
+      return { type: 'whisper', to: m.to, text: checkedText(m.text) };
     case 'signal':
       if (typeof m.to !== 'string' || typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) {
         throw new ProtocolError('bad_request', 'signal needs a string "to" and an object "data"');
@@ -167,8 +186,15 @@ function clock(t: string): string {
 /** How a text line marks what it shows, after the time: the original system's notation. */
 const TEXT_MARKS = { join: '-->', leave: '<--', color: '***', nick: '***', roll: '***', announce: '***', info: '***' } as const;
 
-/** The original system's human-readable line, for `?format=text` and `tailroom tail`. */
+/**
+ * The original system's human-readable line, for `?format=text` and `tailroom tail`:
+ * continuation lines indented and control characters shown, whatever a log holds.
+ */
 export function formatText(m: ServerMessage): string {
+  return safeLines(textLine(m));
+}
+
+function textLine(m: ServerMessage): string {
   const at = 't' in m && typeof m.t === 'string' ? `[${clock(m.t)}] ` : '';
   switch (m.type) {
     case 'signal':

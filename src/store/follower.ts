@@ -39,6 +39,12 @@ const SAFETY_MS = 5000;
 /** How often to look for a followed file that was renamed away, until it is back. */
 const MISSING_POLL_MS = 100;
 const READ_BLOCK = 64 * 1024;
+/**
+ * How long a rotated-away file is kept open and then read once more: a writer opens the
+ * path and then writes, and one that opened the old file just before the rename writes
+ * there after we moved on.
+ */
+const RETIRE_MS = 1000;
 
 export class Follower {
   private fd: number | undefined;
@@ -59,6 +65,8 @@ export class Follower {
   /** The byte before `offset` is a newline we consumed ourselves. */
   private atLineEnd = false;
   private readonly block = Buffer.alloc(READ_BLOCK);
+  /** Rotated-away files awaiting their last read (see RETIRE_MS). */
+  private readonly retired = new Map<NodeJS.Timeout, number>();
 
   constructor(
     readonly path: string,
@@ -89,6 +97,11 @@ export class Follower {
     clearTimeout(this.resting);
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    for (const [timer, fd] of this.retired) {
+      clearTimeout(timer);
+      closeSync(fd);
+    }
+    this.retired.clear();
     const w = this.watcher;
     this.watcher = undefined;
     await w?.close();
@@ -214,10 +227,36 @@ export class Follower {
       if (st.ino === this.ino) return;
       // Rotated: the old file is drained to EOF above; follow the new one from 0, and
       // watch the new file itself rather than through its directory.
-      if (this.fd !== undefined) closeSync(this.fd);
+      if (this.fd !== undefined) this.retire(this.fd, this.offset);
       this.fd = undefined;
       if (!this.openCurrent(0)) return;
       this.rewatch();
+    }
+  }
+
+  /** Read a rotated-away file once more after RETIRE_MS, from where we left it, then close it. */
+  private retire(fd: number, offset: number): void {
+    const timer = setTimeout(() => {
+      this.retired.delete(timer);
+      try {
+        if (!this.closed) this.readLate(fd, offset);
+      } finally {
+        closeSync(fd);
+      }
+    }, RETIRE_MS);
+    timer.unref();
+    this.retired.set(timer, fd);
+  }
+
+  /** Whole lines a late writer appended past `offset`; what follows the last newline is a torn fragment. */
+  private readLate(fd: number, offset: number): void {
+    const size = fstatSync(fd).size;
+    if (size <= offset || size - offset > MAX_LINE_BYTES) return;
+    const late = Buffer.alloc(size - offset);
+    const n = readSync(fd, late, 0, late.length, offset);
+    const text = late.subarray(0, late.subarray(0, n).lastIndexOf(10) + 1).toString('utf8');
+    for (const line of text.split('\n')) {
+      if (line !== '' && !this.closed) this.opts.onLine(line);
     }
   }
 

@@ -49,7 +49,7 @@ export function isValid(validate: (s: string) => string, raw: string): boolean {
   }
 }
 
-/** The room is the last path segment, URL-decoded: `/lobby`, `/chat/lobby`. */
+/** The room is the last segment of a raw (still URL-encoded) path, decoded once: `/lobby`, `/chat/caf%C3%A9`. */
 export function roomFromPath(pathInfo: string): string {
   const segment = (pathInfo.split('?', 1)[0] ?? '').replace(/\/+$/, '').split('/').pop() ?? '';
   let decoded: string;

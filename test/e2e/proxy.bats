@@ -10,7 +10,7 @@ setup() {
   chmod 755 "$TMP" # apache's children (nobody) read the site's files
   PROXY_PORT="$(free_port)"
   PROXY="https://127.0.0.1:$PROXY_PORT"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
   export NODE_EXTRA_CA_CERTS="$TMP/cert.pem"
   start_server --set stun.enabled=false --set server.audit_log=audit.log \
@@ -165,6 +165,11 @@ pages_and_chat_through_proxy() {
   run ws "wss://127.0.0.1:$PROXY_PORT/chat/caf%C3%A9" --wait welcome
   assert_success
   assert_output --partial '"room":"café"'
+
+  # The proxy passes the Host the browser used: the welcome's STUN server is there.
+  run ws "wss://localhost:$PROXY_PORT/chat/lobby" --origin "$PROXY" --wait welcome
+  assert_success
+  assert_output --partial '"iceServers":[{"urls":"stun:localhost:'
 
   # The history page shows what was said.
   run get "chat/history?room=lobby"

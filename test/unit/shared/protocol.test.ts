@@ -39,6 +39,47 @@ describe('wire protocol', () => {
       );
     });
   }
+  describe('control characters in text', () => {
+    const refused: [string, string][] = [
+      ['ESC in a JSON msg', '{"type":"msg","text":"red \\u001b[31m"}'],
+      ['a CR inside a typed line', 'one\rtwo'],
+      ['ESC in a typed line', 'a\u001bb'],
+      ['NUL', '{"type":"msg","text":"a\\u0000"}'],
+      ['DEL', '{"type":"msg","text":"a\\u007f"}'],
+      ['C1 (NEL)', '{"type":"msg","text":"a\\u0085"}'],
+      ['a right-to-left override', '{"type":"msg","text":"txt.\\u202egpj"}'],
+      ['a first-strong isolate', '{"type":"msg","text":"\\u2068x"}'],
+      ['ESC in a whisper', '{"type":"whisper","to":"bob","text":"\\u001b]0;owned\\u0007"}'],
+    ];
+    for (const [what, line] of refused) {
+      it(`refuses ${what} with bad_request naming the character`, () => {
+        assert.throws(
+          () => parseClientLine(line),
+          (e: unknown) => e instanceof ProtocolError && e.code === 'bad_request' && /character U\+[0-9A-F]{4} is not allowed/.test(e.message),
+        );
+      });
+    }
+    it('names the character in the error', () => {
+      assert.throws(() => parseClientLine('{"type":"msg","text":"\\u001b"}'), { message: 'control character U+001B is not allowed' });
+      assert.throws(() => parseClientLine('{"type":"msg","text":"\\u202e"}'), { message: 'bidi control character U+202E is not allowed' });
+    });
+    it('keeps newlines, tabs, marks, and the CR that ends a typed line', () => {
+      assert.deepEqual(parseClientLine('{"type":"msg","text":"```\\n\\tcode\\n```"}'), { type: 'msg', text: '```\n\tcode\n```' });
+      assert.deepEqual(parseClientLine('typed\r'), { type: 'msg', text: 'typed' });
+      assert.deepEqual(parseClientLine('{"type":"msg","text":"\u05e9\u05dc\u05d5\u05dd\u200f!"}'), { type: 'msg', text: '\u05e9\u05dc\u05d5\u05dd\u200f!' });
+    });
+    it('indents continuation lines in text lines, so a message cannot forge an event', () => {
+      const t = new Date(2026, 0, 1, 22, 20, 1).toISOString();
+      const line = formatText({ id: 'x', t, type: 'msg', from: 'eve', color: '#fff', text: 'hi\n[22:20:02] *** alice is now known as admin' });
+      assert.equal(line, '[22:20:01] eve> hi\n    [22:20:02] *** alice is now known as admin');
+    });
+    it('shows control characters an old log holds instead of passing them to a terminal', () => {
+      const t = new Date(2026, 0, 1, 22, 20, 1).toISOString();
+      const line = formatText({ id: 'x', t, type: 'msg', from: 'e\u001bve', color: '#fff', text: '\u001b[2J\rgone\u202e\u2028next' });
+      assert.equal(line, '[22:20:01] e<U+001B>ve> <U+001B>[2J<U+000D>gone<U+202E>\n    next');
+      assert.doesNotMatch(line, /\p{Cc}(?<!\n)/u);
+    });
+  });
   it('makes unique, time-ordered event ids', () => {
     const a = newEventId(1000);
     const b = newEventId(2000);

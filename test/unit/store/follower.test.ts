@@ -96,6 +96,19 @@ for (const poll of [false, true]) {
       assert.deepEqual(got, ['before', 'late-in-old', 'after-1', 'after-2']);
     });
 
+    it('a writer that opened the old file before a rotation and writes after it was followed past is not lost', async () => {
+      const { closeSync, openSync, writeSync } = await import('node:fs');
+      const late = openSync(path, 'a'); // opened before the rename, as an append opens the path
+      writeFileSync(`${path}.fresh`, '');
+      renameSync(`${path}.fresh`, path); // the inbox rotation: an empty file over the path
+      f.drain();
+      appendFileSync(path, 'new-1\n');
+      await until(() => got.length === 1);
+      writeSync(late, 'late-in-old\n');
+      closeSync(late);
+      await until(() => got.length === 2, 3000);
+      assert.deepEqual(got, ['new-1', 'late-in-old']);
+    });
     it('two rotations in quick succession: the segment in between is not skipped', async () => {
       renameSync(path, `${path}.1`);
       await sleep(200);
