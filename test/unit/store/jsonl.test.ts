@@ -117,7 +117,7 @@ describe('JSON Lines files', () => {
     // Lines that cross page boundaries are seen half written by the others (the file's size
     // grows page by page): an appender that looked at the last byte took those for torn
     // lines and wrote an empty line before its own.
-    this.timeout(60000);
+    this.timeout(120000); // about 20 s of CPU in all, mostly 50 node start-ups
     const path = join(dir, 'room.log');
     const go = join(dir, 'go');
     const tags = Array.from({ length: 50 }, (_, i) => `m${i}`);
