@@ -309,7 +309,14 @@ export class Follower {
   private readToEof(): number {
     const fd = this.fd;
     if (fd === undefined) return 0;
-    let got = 0;
+    // A partial line is read again from its start, not kept: a writer whose write was cut
+    // short ends its fragment by overwriting the fragment's last byte (jsonl.ts), which a
+    // copy taken before would never show, and the next line would be glued to it.
+    const held = this.partial.length;
+    this.offset -= held;
+    this.bytesRead -= held;
+    this.partial = Buffer.alloc(0);
+    let got = -held;
     let back = this.atLineEnd && this.offset > 0 ? 1 : 0;
     for (;;) {
       const n = readSync(fd, this.block, 0, READ_BLOCK, this.offset - back);
@@ -322,15 +329,15 @@ export class Follower {
       if (fresh <= 0) break;
       this.take(fresh, back);
       got += fresh;
-      if (this.closed || n < READ_BLOCK) return got;
+      if (this.closed || n < READ_BLOCK) return Math.max(0, got);
       back = 0;
     }
     // Nothing new: perhaps the file was cut below our offset (copytruncate).
-    if (got === 0 && fstatSync(fd).size < this.offset) {
+    if (got <= 0 && fstatSync(fd).size < this.offset) {
       this.restart();
       return this.readToEof();
     }
-    return got;
+    return Math.max(0, got);
   }
 
   private take(n: number, from: number): void {

@@ -1,7 +1,7 @@
 // JSON Lines files shared by many writer processes: appends that never tear, whole-file
 // JSON replaced atomically. Reading from the end is backward.ts.
 
-import { closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { properLockfile } from './lockfile.js';
 
@@ -44,36 +44,45 @@ function writeWhole(path: string, buf: Buffer, mkdir: boolean): void {
     throw e;
   }
   try {
-    // Every write is one whole line, so the file ends with a newline, unless a write was
-    // cut short by a full disk. Then start on a fresh line: the fragment stays alone on
-    // its line (readers skip it) instead of swallowing this one.
-    const size = fstatSync(fd).size;
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      if (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 10) buf = Buffer.concat([Buffer.from('\n'), buf]);
-    }
-    let n = 0;
-    try {
-      n = writeSync(fd, buf, 0, buf.length);
-    } finally {
-      if (n !== buf.length && n > 0) removeFragment(fd, size, n);
-    }
-    if (n !== buf.length) throw new StorageError(`short write to ${path}: ${n} of ${buf.length} bytes`);
+    // No look at the file's last byte first: another writer's line can be visible half
+    // written (the size grows page by page), so that look would see torn lines that are
+    // not. A torn line is only ever one whose writer saw its own write cut short, below.
+    const n = writeSync(fd, buf, 0, buf.length);
+    if (n === buf.length) return;
+    if (n > 0) endFragment(fd, buf.subarray(0, n));
+    throw new StorageError(`short write to ${path}: ${n} of ${buf.length} bytes`);
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * A write cut short by a full disk left `n` bytes of a line at `before`. If nobody wrote
- * after it, cut it off; otherwise end it with a newline so it is one skipped line.
+ * A write cut short (a full disk) left `frag`, the start of our line, with no newline: the
+ * next line appended would be glued to it and lost with it. Overwrite the fragment's own
+ * last byte with a newline, so it is one line readers skip (a strict prefix of a JSON line
+ * is never JSON). That byte's block is already there, so this works while the disk is
+ * still full, where appending a newline needs a new block; and it changes no byte but
+ * ours, so lines others appended meanwhile stay whole where they are, and it needs no lock
+ * (the unlocked appenders would not respect one anyway). Never truncate: a line can land
+ * between a size check and the cut, and every follower would start the file over from 0.
  */
-function removeFragment(fd: number, before: number, n: number): void {
+function endFragment(appendFd: number, frag: Buffer): void {
+  let fd: number | undefined;
   try {
-    if (fstatSync(fd).size === before + n) ftruncateSync(fd, before);
-    else writeSync(fd, '\n');
+    // Where the fragment ends: the descriptor's offset, which the kernel left just past our
+    // bytes (not the file's size: lines may have come since, if space came back). Looking
+    // for the bytes instead could find another line that starts the same way.
+    const pos = Number(/^pos:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${appendFd}`, 'latin1'))?.[1] ?? Number.NaN);
+    if (!(pos >= frag.length)) return;
+    // O_APPEND makes pwrite append (Linux): write through a second descriptor of the same
+    // file, not of whatever the path names now (logrotate may have renamed it).
+    fd = openSync(`/proc/self/fd/${appendFd}`, 'r+');
+    const there = Buffer.alloc(frag.length);
+    if (readSync(fd, there, 0, frag.length, pos - frag.length) === frag.length && there.equals(frag)) writeSync(fd, '\n', pos - 1);
   } catch {
-    /* still full: the next append starts on a fresh line (see writeWhole) */
+    /* nothing better to do: readers skip the glued line, as any line that is not an event */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

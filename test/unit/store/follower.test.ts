@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, mkdtempSync, openSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Follower } from '../../../src/store/follower.js';
@@ -53,6 +53,19 @@ for (const poll of [false, true]) {
       appendFileSync(path, '1}\n');
       await until(() => got.length === 1);
       assert.deepEqual(got, ['{"half":1}']);
+    });
+
+    it('sees a fragment its writer ended in place (a write cut short) and keeps the next line whole', async () => {
+      appendFileSync(path, '{"cut":');
+      await sleep(150);
+      // What jsonl.ts does after a short write: the fragment's own last byte becomes a newline.
+      const fd = openSync(path, 'r+');
+      writeSync(fd, '\n', statSync(path).size - 1);
+      closeSync(fd);
+      appendFileSync(path, '{"next":1}\n');
+      await until(() => got.length === 2);
+      await sleep(100);
+      assert.deepEqual(got, ['{"cut"', '{"next":1}']);
     });
 
     it('survives copytruncate: every line once', async () => {
