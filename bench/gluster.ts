@@ -3,9 +3,10 @@
 //       COUNT locked appends (shared_fs) of a chat-sized line into DIR/bench.log by each of
 //       WRITERS processes at once, spread over the DIRs (one file seen through several
 //       mounts: writers on several hosts): appends/s over all writers.
-//   node --import tsx bench/gluster.ts latency FROM_URL TO_URL [COUNT]
+//   node --import tsx bench/gluster.ts latency FROM_URL TO_URL [COUNT] [GAP_MS]
 //       COUNT messages sent on one instance, timed until a client of the other one
-//       receives them: p50/p99/max delivery latency in ms.
+//       receives them: p50/p99/max delivery latency in ms. Sent 20-60 ms apart, or
+//       GAP_MS apart.
 // Both print one JSON line. Every wait is bounded.
 
 import { spawn } from 'node:child_process';
@@ -64,7 +65,7 @@ function connect(url: string, name: string): Promise<WebSocket> {
   });
 }
 
-async function latency(fromUrl: string, toUrl: string, count: number): Promise<void> {
+async function latency(fromUrl: string, toUrl: string, count: number, gapMs: number | undefined): Promise<void> {
   const receiver = await connect(toUrl, 'latrecv');
   const sender = await connect(fromUrl, 'latsend');
   const sentAt = new Map<string, number>();
@@ -81,7 +82,7 @@ async function latency(fromUrl: string, toUrl: string, count: number): Promise<v
     sentAt.set(text, performance.now());
     sender.send(JSON.stringify({ type: 'msg', text }));
     // Spread over the poll interval, so the figure is not that of one batch.
-    await new Promise((r) => setTimeout(r, 20 + Math.random() * 40));
+    await new Promise((r) => setTimeout(r, gapMs ?? 20 + Math.random() * 40));
   }
   for (let waited = 0; sentAt.size > 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   sender.close();
@@ -93,7 +94,7 @@ async function latency(fromUrl: string, toUrl: string, count: number): Promise<v
 
 if (verb === 'appends') await appends((args[0] ?? '.').split(','), Number(args[1] ?? 300), Number(args[2] ?? 1));
 else if (verb === 'append-alone') await appendAlone(join(args[0] ?? '.', 'bench.log'), Number(args[1] ?? 300));
-else if (verb === 'latency' && args[0] && args[1]) await latency(args[0], args[1], Number(args[2] ?? 100));
+else if (verb === 'latency' && args[0] && args[1]) await latency(args[0], args[1], Number(args[2] ?? 100), args[3] === undefined ? undefined : Number(args[3]));
 else {
   console.error('usage: bench/gluster.ts appends DIR[,DIR...] [COUNT] [WRITERS] | latency FROM_URL TO_URL [COUNT]');
   process.exit(2);

@@ -43,8 +43,7 @@ teardown() {
   timeout 60 rm -rf "$DATA_A" || true
 }
 
-# within SECONDS CMD...: retry CMD for at most SECONDS. Kept below the follower's 5 s safety
-# re-read, so a follower blind to the other mount's appends fails instead of catching up.
+# within SECONDS CMD...: retry CMD for at most SECONDS
 within() {
   local i n=$(($1 * 10))
   shift
@@ -61,20 +60,33 @@ count_msgs() { grep -c "\"type\":\"msg\".*\"text\":\"$2\"" "$1" || true; }
   wsbg "ws://127.0.0.1:$PORT_A/lobby" --header 'X-Remote-User: alice' --out "$OUT/alice.out" --timeout 20000 \
     --wait welcome --wait '"text":"hi from B"' --send 'hi from A' --sleep 30000 >/dev/null &
   PIDS+=" $!"
-  within 10 grep -q welcome "$OUT/alice.out"
+  within 10 grep -qs welcome "$OUT/alice.out"
   wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bob' --out "$OUT/bob.out" --timeout 20000 \
     --wait welcome --send 'hi from B' --wait '"text":"hi from A"' --sleep 30000 >/dev/null &
   PIDS+=" $!"
-  within 10 grep -q welcome "$OUT/bob.out"
+  within 10 grep -qs welcome "$OUT/bob.out"
 
   # B found alice's presence, written through the other mount.
   head -1 "$OUT/bob.out" | grep -q '"users":\[[^]]*"name":"alice"'
-  within 3 grep -q '"from":"bob".*"text":"hi from B"' "$OUT/alice.out"
-  within 3 grep -q '"from":"alice".*"text":"hi from A"' "$OUT/bob.out"
+  within 10 grep -qs '"from":"bob".*"text":"hi from B"' "$OUT/alice.out"
+  within 10 grep -qs '"from":"alice".*"text":"hi from A"' "$OUT/bob.out"
   [ "$(count_msgs "$OUT/alice.out" 'hi from B')" -eq 1 ]
   [ "$(count_msgs "$OUT/bob.out" 'hi from A')" -eq 1 ]
   [ "$(jq -r .host "$DATA_A/users/lobby/bob/info")" = "$HOST_B" ]
   [ "$(jq -r .host "$DATA_B/users/lobby/alice/info")" = "$(hostname)" ]
+
+  # Each way, 6 messages 1 s apart, each delivered within 3 s. A follower blind to the other
+  # mount's appends (inotify) is woken only by its 5 s safety re-read: whatever its phase,
+  # one of six messages a second apart waits 4 s or more for it.
+  local from to fig
+  for from in A B; do
+    [[ $from == A ]] && to=B || to=A
+    local pf="PORT_$from" pt="PORT_$to"
+    fig=$(timeout 60 node --import tsx "$ROOT/bench/gluster.ts" latency "ws://127.0.0.1:${!pf}/lobby" "ws://127.0.0.1:${!pt}/lobby" 6 1000)
+    echo "$from -> $to: $fig" >&2
+    [ "$(jq .received <<<"$fig")" -eq 6 ]
+    [ "$(jq .max <<<"$fig")" -lt 3000 ]
+  done
 }
 
 @test "?since resume on the other host: exactly the events missed, nothing doubled" {
@@ -84,7 +96,7 @@ count_msgs() { grep -c "\"type\":\"msg\".*\"text\":\"$2\"" "$1" || true; }
     --wait welcome --wait '"text":"before"' >/dev/null &
   local carol=$!
   PIDS+=" $carol"
-  within 10 grep -q welcome "$OUT/carol1.out"
+  within 10 grep -qs welcome "$OUT/carol1.out"
   ws "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: dave' --timeout 20000 --wait welcome --send before --wait '"text":"before"' >/dev/null
   wait "$carol"
   local since
@@ -123,13 +135,13 @@ count_msgs() { grep -c "\"type\":\"msg\".*\"text\":\"$2\"" "$1" || true; }
   start_instance B "$DATA_B" "$HOST_B"
   wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: bob' --out "$OUT/bob.out" --timeout 60000 --wait welcome --sleep 60000 >/dev/null &
   PIDS+=" $!"
-  within 10 grep -q welcome "$OUT/bob.out"
+  within 10 grep -qs welcome "$OUT/bob.out"
   # Two chatters on A: two handlers that may both find bob's lock stale; one leave only.
   local n
   for n in alice carl; do
     wsbg "ws://127.0.0.1:$PORT_A/lobby" --header "X-Remote-User: $n" --out "$OUT/$n.out" --timeout 60000 --wait welcome --sleep 60000 >/dev/null &
     PIDS+=" $!"
-    within 10 grep -q welcome "$OUT/$n.out"
+    within 10 grep -qs welcome "$OUT/$n.out"
     head -1 "$OUT/$n.out" | grep -q '"users":\[[^]]*"name":"bob"'
   done
 
@@ -170,8 +182,8 @@ rot_all_delivered() { [ "$(rot_messages <"$1" | sort -u | wc -l)" -ge $((2 * PER
   PIDS+=" $!"
   wsbg "ws://127.0.0.1:$PORT_B/lobby" --header 'X-Remote-User: lb' --timeout 60000 --wait welcome --sleep 60000 >"$OUT/lb.out" &
   PIDS+=" $!"
-  within 10 grep -q welcome "$OUT/la.out"
-  within 10 grep -q welcome "$OUT/lb.out"
+  within 10 grep -qs welcome "$OUT/la.out"
+  within 10 grep -qs welcome "$OUT/lb.out"
 
   local h i args senders=()
   for h in a b; do
