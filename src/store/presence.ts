@@ -13,6 +13,7 @@ import { properLockfile } from './lockfile.js';
 import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
+import { skeleton } from './confusables.js';
 import type { UserSummary } from '../shared/protocol.js';
 
 export interface PresenceInfo {
@@ -37,6 +38,22 @@ function numbered(base: string, n: number): string {
   if (n === 0) return base;
   const suffix = String(n);
   return [...base].slice(0, MAX_USER_LENGTH - suffix.length).join('') + suffix;
+}
+
+/**
+ * A present name that looks like `name` but is not it (nor `self`, the renamer's own):
+ * equal TR39 skeletons (confusables.ts). Asked right after our exclusive mkdir of `name`,
+ * so of two look-alikes joining at once at least one sees the other (both may, and both
+ * move on: never both shown). No other name present, no table lookups at all.
+ */
+function lookAlike(d: DataDir, room: string, name: string, self?: string): string | undefined {
+  let mine: string | undefined;
+  for (const other of readdirSync(roomUsersDir(d, room))) {
+    if (other === name || other === self || other.startsWith('.')) continue;
+    mine ??= skeleton(name);
+    if (skeleton(other) === mine) return other;
+  }
+  return undefined;
 }
 
 let host = '';
@@ -158,7 +175,9 @@ export class Presence {
   /**
    * Claim `wanted`, or the first free numbered variant. A taken name whose holder is
    * dead is reaped first (onReaped logs its leave), so a reconnecting user gets their
-   * name back.
+   * name back. A name that only looks like a present one (`аlice` with a Cyrillic а
+   * while alice is here) counts as taken too: its joiner becomes `аlice1`, as a second
+   * alice would become alice1, and nobody can pass for someone who is present.
    */
   static async join(
     d: DataDir,
@@ -178,6 +197,10 @@ export class Presence {
         // The name itself gets the thorough check; the numbered ones only the quick one,
         // or the 200th "Anonymous" would check 199 locks (~10 ms) to join.
         if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped, n > 0)) n--; // try the same name again
+        continue;
+      }
+      if (lookAlike(d, room, name) !== undefined) {
+        rmSync(dir, { recursive: true, force: true }); // still empty: nobody else uses it yet
         continue;
       }
       const p = new Presence(d, room, name, color, opts);
@@ -236,6 +259,11 @@ export class Presence {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         if (await reapIfDead(this.d, this.room, name, this.opts.staleMs, onReaped, n > 0)) n--;
+        continue;
+      }
+      // As in join; looking like our own current name is no disguise.
+      if (lookAlike(this.d, this.room, name, this.name) !== undefined) {
+        rmSync(dir, { recursive: true, force: true });
         continue;
       }
       const oldDir = this.dir;
