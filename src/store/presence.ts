@@ -127,6 +127,41 @@ export function presenceByRoom(d: DataDir): Map<string, UserSummary[]> {
   return byRoom;
 }
 
+/**
+ * Remove users/<room>/ of a room nobody is in (`tailroom prune`): true once it is gone,
+ * false (touching nothing that is anyone's) if somebody is there. The directory is renamed aside first, so a
+ * joiner arriving meanwhile makes a fresh one (join's recursive mkdir); one that got in
+ * between our look and the rename is put back.
+ */
+export function removeRoomPresence(d: DataDir, room: string): boolean {
+  const dir = roomUsersDir(d, room);
+  const people = (path: string) => {
+    try {
+      return readdirSync(path).some((n) => !n.startsWith('.'));
+    } catch {
+      return false;
+    }
+  };
+  if (!existsSync(dir)) return true;
+  if (people(dir)) return false;
+  const aside = join(d.users, `.pruned-${process.pid}-${Date.now().toString(36)}`);
+  try {
+    renameSync(dir, aside);
+  } catch {
+    return !existsSync(dir);
+  }
+  if (people(aside)) {
+    try {
+      renameSync(aside, dir);
+    } catch {
+      /* a newer users/<room>/ is there: that joiner's handler sees its presence gone and leaves */
+    }
+    return false;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  return true;
+}
+
 // ---- tombstones -----------------------------------------------------------------------
 // A presence on its way out is first renamed to a hidden name beside it: the rename is
 // atomic, so of several removers exactly one wins, and readers skip hidden names.
