@@ -7,10 +7,10 @@
 // connection, so the table is not a Map or an object built at start-up (building either
 // cost 5-10 ms here) but three strings generated from that package into
 // confusables-table.ts (`node --import tsx bin/confusables.ts`): each lookup is a binary
-// search over fixed-width keys and costs nothing until a join has a name to compare.
+// search over fixed-width keys. The table (86 KB) is imported dynamically, the first time
+// a join has a name to compare: in the bundle it stays an uncompiled function until then,
+// so a join into an empty room neither compiles nor keeps it.
 // test/unit/store/names.test.ts keeps the strings in step with the package.
-
-import { KEYS, OFFSETS, VALUES } from './confusables-table.js';
 
 /** Characters of base 36 per key (code points up to 0x19A0FF) and per offset into VALUES (up to 46,655). */
 const KEY_WIDTH = 4;
@@ -35,11 +35,11 @@ export function encodeTable(map: Record<string, string>): { KEYS: string; OFFSET
   return { KEYS: keys.map((cp) => cp.toString(36).padStart(KEY_WIDTH, '0')).join(''), OFFSETS: offsets, VALUES: values };
 }
 
-const COUNT = KEYS.length / KEY_WIDTH;
+type Table = typeof import('./confusables-table.js');
 
-function prototypeOf(cp: number): string | undefined {
+function prototypeOf({ KEYS, OFFSETS, VALUES }: Table, cp: number): string | undefined {
   let lo = 0;
-  let hi = COUNT - 1;
+  let hi = KEYS.length / KEY_WIDTH - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const key = Number.parseInt(KEYS.slice(mid * KEY_WIDTH, (mid + 1) * KEY_WIDTH), 36);
@@ -53,16 +53,25 @@ function prototypeOf(cp: number): string | undefined {
   return undefined;
 }
 
-/** Most names are ASCII: their few confusables (`0` O, `1` l, `I` l, `m` rn) are looked up once. */
-let ascii: (string | undefined)[] | undefined;
+export type Skeleton = (name: string) => string;
+let loaded: Skeleton | undefined;
 
-/** The TR39 skeleton: two names look alike when their skeletons are equal. Case is kept (`Alice` is not `alice`). */
-export function skeleton(name: string): string {
-  ascii ??= Array.from({ length: 128 }, (_, c) => prototypeOf(c));
-  let out = '';
-  for (const ch of name.normalize('NFD')) {
-    const cp = ch.codePointAt(0) ?? 0;
-    out += (cp < 128 ? ascii[cp] : prototypeOf(cp)) ?? ch;
-  }
-  return out.normalize('NFD');
+/**
+ * The TR39 skeleton function: two names look alike when their skeletons are equal. Case
+ * is kept (`Alice` is not `alice`).
+ */
+export async function loadSkeleton(): Promise<Skeleton> {
+  if (loaded) return loaded;
+  const table = await import('./confusables-table.js');
+  // Most names are ASCII: their few confusables (`0` O, `1` l, `I` l, `m` rn) are looked up once.
+  const ascii = Array.from({ length: 128 }, (_, c) => prototypeOf(table, c));
+  loaded = (name) => {
+    let out = '';
+    for (const ch of name.normalize('NFD')) {
+      const cp = ch.codePointAt(0) ?? 0;
+      out += (cp < 128 ? ascii[cp] : prototypeOf(table, cp)) ?? ch;
+    }
+    return out.normalize('NFD');
+  };
+  return loaded;
 }

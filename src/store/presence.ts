@@ -13,7 +13,7 @@ import { properLockfile } from './lockfile.js';
 import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
-import { skeleton } from './confusables.js';
+import { loadSkeleton } from './confusables.js';
 import type { UserSummary } from '../shared/protocol.js';
 
 export interface PresenceInfo {
@@ -44,16 +44,14 @@ function numbered(base: string, n: number): string {
  * A present name that looks like `name` but is not it (nor `self`, the renamer's own):
  * equal TR39 skeletons (confusables.ts). Asked right after our exclusive mkdir of `name`,
  * so of two look-alikes joining at once at least one sees the other (both may, and both
- * move on: never both shown). No other name present, no table lookups at all.
+ * move on: never both shown). No other name present: the table is not even loaded.
  */
-function lookAlike(d: DataDir, room: string, name: string, self?: string): string | undefined {
-  let mine: string | undefined;
-  for (const other of readdirSync(roomUsersDir(d, room))) {
-    if (other === name || other === self || other.startsWith('.')) continue;
-    mine ??= skeleton(name);
-    if (skeleton(other) === mine) return other;
-  }
-  return undefined;
+async function lookAlike(d: DataDir, room: string, name: string, self?: string): Promise<string | undefined> {
+  const others = readdirSync(roomUsersDir(d, room)).filter((other) => other !== name && other !== self && !other.startsWith('.'));
+  if (others.length === 0) return undefined;
+  const skeleton = await loadSkeleton();
+  const mine = skeleton(name);
+  return others.find((other) => skeleton(other) === mine);
 }
 
 let host = '';
@@ -234,7 +232,7 @@ export class Presence {
         if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped, n > 0)) n--; // try the same name again
         continue;
       }
-      if (lookAlike(d, room, name) !== undefined) {
+      if ((await lookAlike(d, room, name)) !== undefined) {
         rmSync(dir, { recursive: true, force: true }); // still empty: nobody else uses it yet
         continue;
       }
@@ -297,7 +295,7 @@ export class Presence {
         continue;
       }
       // As in join; looking like our own current name is no disguise.
-      if (lookAlike(this.d, this.room, name, this.name) !== undefined) {
+      if ((await lookAlike(this.d, this.room, name, this.name)) !== undefined) {
         rmSync(dir, { recursive: true, force: true });
         continue;
       }
