@@ -7,9 +7,11 @@
 // connection, so the table is not a Map or an object built at start-up (building either
 // cost 5-10 ms here) but three strings generated from that package into
 // confusables-table.ts (`node --import tsx bin/confusables.ts`): each lookup is a binary
-// search over fixed-width keys. The table (86 KB) is imported dynamically, the first time
-// a join has a name to compare: in the bundle it stays an uncompiled function until then,
-// so a join into an empty room neither compiles nor keeps it.
+// search over fixed-width keys. The table (86 KB of JSON) is read the first time a join
+// has a name to compare: a join into an empty room never reads it, and it is no part of
+// the handler's bundle, whose source every handler keeps in memory.
+
+import { readTable, type Table } from './confusables-table.js';
 // test/unit/store/names.test.ts keeps the strings in step with the package.
 
 /** Characters of base 36 per key (code points up to 0x19A0FF) and per offset into VALUES (up to 46,655). */
@@ -35,8 +37,6 @@ export function encodeTable(map: Record<string, string>): { KEYS: string; OFFSET
   return { KEYS: keys.map((cp) => cp.toString(36).padStart(KEY_WIDTH, '0')).join(''), OFFSETS: offsets, VALUES: values };
 }
 
-type Table = typeof import('./confusables-table.js');
-
 function prototypeOf({ KEYS, OFFSETS, VALUES }: Table, cp: number): string | undefined {
   let lo = 0;
   let hi = KEYS.length / KEY_WIDTH - 1;
@@ -60,9 +60,9 @@ let loaded: Skeleton | undefined;
  * The TR39 skeleton function: two names look alike when their skeletons are equal. Case
  * is kept (`Alice` is not `alice`).
  */
-export async function loadSkeleton(): Promise<Skeleton> {
+export function loadSkeleton(): Skeleton {
   if (loaded) return loaded;
-  const table = await import('./confusables-table.js');
+  const table = readTable();
   // Most names are ASCII: their few confusables (`0` O, `1` l, `I` l, `m` rn) are looked up once.
   const ascii = Array.from({ length: 128 }, (_, c) => prototypeOf(table, c));
   loaded = (name) => {

@@ -46,10 +46,10 @@ function numbered(base: string, n: number): string {
  * so of two look-alikes joining at once at least one sees the other (both may, and both
  * move on: never both shown). No other name present: the table is not even loaded.
  */
-async function lookAlike(d: DataDir, room: string, name: string, self?: string): Promise<string | undefined> {
+function lookAlike(d: DataDir, room: string, name: string, self?: string): string | undefined {
   const others = readdirSync(roomUsersDir(d, room)).filter((other) => other !== name && other !== self && !other.startsWith('.'));
   if (others.length === 0) return undefined;
-  const skeleton = await loadSkeleton();
+  const skeleton = loadSkeleton();
   const mine = skeleton(name);
   return others.find((other) => skeleton(other) === mine);
 }
@@ -232,7 +232,7 @@ export class Presence {
         if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped, n > 0)) n--; // try the same name again
         continue;
       }
-      if ((await lookAlike(d, room, name)) !== undefined) {
+      if (lookAlike(d, room, name) !== undefined) {
         rmSync(dir, { recursive: true, force: true }); // still empty: nobody else uses it yet
         continue;
       }
@@ -295,7 +295,7 @@ export class Presence {
         continue;
       }
       // As in join; looking like our own current name is no disguise.
-      if ((await lookAlike(this.d, this.room, name, this.name)) !== undefined) {
+      if (lookAlike(this.d, this.room, name, this.name) !== undefined) {
         rmSync(dir, { recursive: true, force: true });
         continue;
       }
