@@ -4,15 +4,15 @@
 //
 // The prototypes are confusables.txt (v13), as the npm package unhomoglyph ships it:
 // about 6,300 single code points, each mapped to a short string. A handler starts per
-// connection, so the table is not a Map or an object built at start-up (building either
-// cost 5-10 ms here) but three strings generated from that package into
-// confusables-table.ts (`node --import tsx bin/confusables.ts`): each lookup is a binary
-// search over fixed-width keys. The table (86 KB of JSON) is read the first time a join
-// has a name to compare: a join into an empty room never reads it, and it is no part of
-// the handler's bundle, whose source every handler keeps in memory.
+// connection, so the table is not a Map or an object built from that package's data at
+// start-up (building either cost 5-10 ms here) but three strings generated from it into
+// confusables.json (`node --import tsx bin/confusables.ts`): each lookup is a binary
+// search over fixed-width keys. That file (86 KB) is read the first time a join has a
+// name to compare (about 1-2 ms): a join into an empty room never reads it, and it is no
+// part of the handler's bundle, whose source every handler keeps in memory.
+// test/unit/store/names.test.ts keeps the strings in step with the package.
 
 import { readTable, type Table } from './confusables-table.js';
-// test/unit/store/names.test.ts keeps the strings in step with the package.
 
 /** Characters of base 36 per key (code points up to 0x19A0FF) and per offset into VALUES (up to 46,655). */
 const KEY_WIDTH = 4;
