@@ -1,4 +1,4 @@
-// npm run bench:startup -- [--runs 30]
+// npm run bench:startup -- [--runs 30] [--present N] [--mode bundle]
 //
 // Start-up and idle memory of one room handler, the way websocketd starts it (an empty
 // environment but PATH and TAILROOM_*), for each way of running it:
@@ -10,19 +10,30 @@
 // idle handler after 1 s (PSS counts a whole share of the node binary when alone; with
 // many handlers the shared part is divided among them, so Private_Dirty is the marginal
 // cost of one more connection).
+// --present N: the room already holds N live-looking presences (half of them non-ASCII
+// names), as a join into a busy room meets them. --mode: only that way of running it.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HANDLER_NODE_FLAGS } from '../src/launch/websocketd.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const { values: opt } = parseArgs({ options: { runs: { type: 'string', default: '30' } } });
+const { values: opt } = parseArgs({
+  options: { runs: { type: 'string', default: '30' }, present: { type: 'string', default: '0' }, mode: { type: 'string' } },
+});
 const runs = Number(opt.runs);
 
 const data = mkdtempSync(join(tmpdir(), 'tailroom-startup-'));
+// Held by this process (alive, on this host): no joiner reaps them.
+for (let i = 0; i < Number(opt.present); i++) {
+  const name = i % 2 ? `Jos\u00e9${i}` : `user${i}`;
+  mkdirSync(join(data, 'users', 'bench', name), { recursive: true });
+  const info = { name, color: '#336699', pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  writeFileSync(join(data, 'users', 'bench', name, 'info'), JSON.stringify(info));
+}
 const blob = join(data, 'room.blob');
 const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], {
   stdio: 'inherit',
@@ -73,6 +84,7 @@ console.log(`one handler, ${runs} sequential starts each, load average ${readFil
 console.log('| way | start → welcome p50 (ms) | p90 (ms) | idle Private_Dirty (MB) | idle PSS alone (MB) |');
 console.log('|---|---|---|---|---|');
 for (const [mode, args] of Object.entries(modes)) {
+  if (opt.mode !== undefined && mode !== opt.mode) continue;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await once(args, 0)).ms);
   const mem = await once(args, 1000);

@@ -62,6 +62,21 @@ const precompiledTemplates = {
     });
   },
 };
+// The confusables table is read, the first time a join compares names, from a copy of
+// src/store/confusables.json beside the bundle: kept out of the bundle's source, where it
+// cost every handler memory even while never compiled (src/store/confusables-table.ts).
+const confusablesBeside = {
+  name: 'confusables-beside',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]store[\\/]confusables-table\.ts$/ }, () => ({
+      contents:
+        "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\n" +
+        "export const readTable = () => JSON.parse(readFileSync(join(__dirname, 'confusables.json'), 'utf8'));\n",
+      loader: 'js',
+    }));
+  },
+};
+for (const dir of [dist, join(dist, 'pages')]) copyFileSync(join(root, 'src', 'store', 'confusables.json'), join(dir, 'confusables.json'));
 const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')) : []);
 
 const jobs = [];
@@ -72,7 +87,14 @@ for (const f of tsIn('handlers')) {
   const name = f.replace(/\.ts$/, '');
   const base = join(dist, name);
   jobs.push(
-    build({ ...common, alias: handlerAlias, entryPoints: [join(root, 'handlers', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(() =>
+    build({
+      ...common,
+      alias: handlerAlias,
+      plugins: [confusablesBeside],
+      entryPoints: [join(root, 'handlers', f)],
+      format: 'cjs',
+      outfile: `${base}.bundle.cjs`,
+    }).then(() =>
       cachedEntry(`${base}.cjs`, base, {
         flags: JSON.parse(readFileSync(join(root, 'src', 'launch', 'handler-flags.json'), 'utf8')),
         env: { PATH_INFO: '/build', QUERY_STRING: '', REMOTE_ADDR: '127.0.0.1' },
@@ -87,11 +109,16 @@ for (const f of tsIn('handlers/pages')) {
   const out = join(dist, 'cgi', name);
   const base = join(dist, 'pages', name);
   jobs.push(
-    build({ ...common, plugins: [precompiledTemplates], entryPoints: [join(root, 'handlers/pages', f)], format: 'cjs', outfile: `${base}.bundle.cjs` }).then(
-      () =>
-        cachedEntry(out, base, {
-          env: { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' },
-        }),
+    build({
+      ...common,
+      plugins: [precompiledTemplates, confusablesBeside],
+      entryPoints: [join(root, 'handlers/pages', f)],
+      format: 'cjs',
+      outfile: `${base}.bundle.cjs`,
+    }).then(() =>
+      cachedEntry(out, base, {
+        env: { GATEWAY_INTERFACE: 'CGI/1.1', REQUEST_METHOD: 'GET', SCRIPT_NAME: `/${name}`, PATH_INFO: '/lobby', QUERY_STRING: '' },
+      }),
     ),
   );
 }

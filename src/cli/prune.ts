@@ -1,18 +1,21 @@
 // `tailroom prune`: the clean-up cron would do with find(1) — presences of dead
-// processes (one `leave` each, as a handler's reaper would log) and sessions nobody
-// used for N days.
+// processes (one `leave` each, as a handler's reaper would log), sessions nobody
+// used for N days, and rooms nobody ever said anything in.
 
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir } from '../store/datadir.js';
-import { isValid, validateSessionId } from '../store/names.js';
+import { type DataDir, dataDir, roomUsersDir } from '../store/datadir.js';
+import { isValid, validateRoom, validateSessionId } from '../store/names.js';
+import { removeRoomPresence } from '../store/presence.js';
+import { listArchive, type Segment, segmentLines } from '../store/segments.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { UsageError } from './roomarg.js';
 import { clearStalePresence } from './start.js';
 
 interface PruneArgs extends CommonArgs {
   days: number;
+  'room-days': number;
   'dry-run'?: boolean;
   json?: boolean;
 }
@@ -60,29 +63,111 @@ export function pruneSessions(d: DataDir, days: number, dryRun: boolean, now = D
   return old;
 }
 
+/**
+ * Events that only say someone came, went or changed their look: a room whose logs hold
+ * nothing else has no history anyone could want to read. Anything else, an unknown type
+ * or a line that does not parse included, is history and keeps the room.
+ */
+const COMINGS_AND_GOINGS = new Set(['join', 'leave', 'nick', 'color']);
+
+async function onlyComingsAndGoings(segments: Segment[]): Promise<boolean> {
+  for (const seg of segments) {
+    try {
+      for await (const line of segmentLines(seg)) {
+        let type: unknown;
+        try {
+          type = (JSON.parse(line) as { type?: unknown }).type;
+        } catch {
+          return false;
+        }
+        if (typeof type !== 'string' || !COMINGS_AND_GOINGS.has(type)) return false;
+      }
+    } catch {
+      return false; // unreadable (a corrupt .gz): not ours to judge, keep it
+    }
+  }
+  return true;
+}
+
+function mtimeOr(path: string, fallback: number): number {
+  return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? fallback;
+}
+
+/**
+ * Rooms left behind by a connection and nothing else: anyone can create a room by
+ * connecting to it. Removed (their rooms/<room>.log* and users/<room>/) when nobody is in
+ * them, the config does not list them, none of their files changed for `days`, and their
+ * logs hold only joins, leaves, /nick and /color. A room where anything was said is
+ * history and is never removed here. Returns the rooms, removed unless `dryRun`.
+ */
+export async function pruneRooms(d: DataDir, configured: Record<string, string>, days: number, dryRun: boolean, now = Date.now()): Promise<string[]> {
+  const old = (t: number) => now - t > days * DAY_MS;
+  const archive = listArchive(d);
+  let withUsers: string[] = [];
+  try {
+    withUsers = readdirSync(d.users).filter((n) => !n.startsWith('.') && isValid(validateRoom, n) && n.normalize('NFC') === n);
+  } catch {
+    /* no users/ yet */
+  }
+  const pruned: string[] = [];
+  for (const room of new Set([...archive.keys(), ...withUsers])) {
+    if (Object.hasOwn(configured, room)) continue;
+    const segments = archive.get(room) ?? [];
+    const usersDir = roomUsersDir(d, room);
+    // Every join is logged, so the logs say when somebody last came; users/<room>/ alone
+    // (its logs removed by hand) by its own mtime, which the reaper's first scan of the
+    // room (creating its marker, as the reaping just before this may have) sets to now.
+    if (segments.length ? !segments.every((s) => old(s.mtimeMs)) : !old(mtimeOr(usersDir, now))) continue;
+    let present = false;
+    try {
+      present = readdirSync(usersDir).some((n) => !n.startsWith('.'));
+    } catch {
+      /* nobody has been here since the logs were written */
+    }
+    if (present || !(await onlyComingsAndGoings(segments))) continue;
+    if (!dryRun) {
+      if (!removeRoomPresence(d, room)) continue; // somebody just came in
+      // Whoever came in after that appended their join: a fresher log stays.
+      for (const s of segments) if (old(mtimeOr(s.path, 0))) rmSync(s.path, { force: true });
+    }
+    pruned.push(room);
+  }
+  return pruned;
+}
+
 export const prune: CommandModule<object, PruneArgs> = {
   command: 'prune',
-  describe: 'remove presences of dead processes (logging their leave) and sessions unused for --days',
+  describe: 'remove presences of dead processes (logging their leave), sessions unused for --days, and rooms nobody ever said anything in',
   builder: (y: Argv) =>
     withCommon(y)
       .option('days', { type: 'number', default: 30, describe: 'a session unused this many days is removed' })
+      .option('room-days', {
+        type: 'number',
+        default: 30,
+        describe:
+          'a room is removed (its logs and users/<room>/) when nobody is in it, [rooms] does not list it, ' +
+          'its files are this many days old and its logs hold only joins, leaves, /nick and /color: a room where anything was said is kept',
+      })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'only count the old sessions; presences are left alone' })
       .option('json', { type: 'boolean', describe: 'say what was done as one JSON object' }) as Argv<PruneArgs>,
   handler: async (args: ArgumentsCamelCase<PruneArgs>) => {
     if (!(args.days >= 0)) throw new UsageError('--days wants a number of days');
+    if (!(args['room-days'] >= 0)) throw new UsageError('--room-days wants a number of days');
     const { cfg } = configFrom(args);
     const d = dataDir(cfg.dataDir);
     const dryRun = args['dry-run'] ?? false;
     const reaped = dryRun ? 0 : await clearStalePresence(d, cfg.chat.presence_stale_ms);
     const sessions = pruneSessions(d, args.days, dryRun);
+    const rooms = await pruneRooms(d, cfg.rooms, args['room-days'], dryRun);
     if (args.json) {
       // A count, not the ids: a session id is a cookie, and a dry run's are still live.
-      process.stdout.write(`${JSON.stringify({ dryRun, days: args.days, reaped, sessions: sessions.length })}\n`);
+      process.stdout.write(`${JSON.stringify({ dryRun, days: args.days, reaped, sessions: sessions.length, roomDays: args['room-days'], rooms })}\n`);
       return;
     }
     const verb = dryRun ? 'would remove' : 'removed';
     process.stdout.write(
-      `${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s)\n`,
+      `${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s); ` +
+        `${verb} ${rooms.length} room(s) with nothing said, idle ${args['room-days']} day(s)${rooms.length ? `: ${rooms.join(' ')}` : ''}\n`,
     );
   },
 };

@@ -9,7 +9,15 @@ export class NameError extends Error {}
 // user would have to quote to `rm` (quotes, spaces at the ends) and no leading dot
 // (hidden files are ours: locks, tombstones).
 const FORBIDDEN = /[/\\\p{Cc}"'`<>|:*?]/u;
+// Format characters (category Cf: zero-width space and joiners, bidi overrides and
+// isolates, soft hyphen, BOM, tag characters) are invisible or reorder what is shown:
+// `alice` plus a zero-width space would look like alice, and a right-to-left override
+// makes a name read backwards. Line and paragraph separators break a listing's lines.
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/u;
 
+const hex = (c: string) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Every check runs on the NFC form, and that form is what is returned: the one that becomes the path. */
 function check(kind: string, raw: string, max: number): string {
   const name = raw.normalize('NFC');
   if (name.length === 0) throw new NameError(`${kind} name is empty`);
@@ -17,6 +25,8 @@ function check(kind: string, raw: string, max: number): string {
   if (name.startsWith('.')) throw new NameError(`${kind} name may not start with a dot`);
   if (name.includes('..')) throw new NameError(`${kind} name may not contain ".."`);
   if (FORBIDDEN.test(name)) throw new NameError(`${kind} name has a forbidden character`);
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) throw new NameError(`${kind} name has an invisible formatting character (${hex(invisible[0])})`);
   if (name !== name.trim()) throw new NameError(`${kind} name may not start or end with a space`);
   if (Buffer.byteLength(name) > 200) throw new NameError(`${kind} name is too long`);
   return name;

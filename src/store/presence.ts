@@ -13,6 +13,7 @@ import { properLockfile } from './lockfile.js';
 import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
+import { loadSkeleton } from './confusables.js';
 import type { UserSummary } from '../shared/protocol.js';
 
 export interface PresenceInfo {
@@ -37,6 +38,20 @@ function numbered(base: string, n: number): string {
   if (n === 0) return base;
   const suffix = String(n);
   return [...base].slice(0, MAX_USER_LENGTH - suffix.length).join('') + suffix;
+}
+
+/**
+ * A present name that looks like `name` but is not it (nor `self`, the renamer's own):
+ * equal TR39 skeletons (confusables.ts). Asked right after our exclusive mkdir of `name`,
+ * so of two look-alikes joining at once at least one sees the other (both may, and both
+ * move on: never both shown). No other name present: the table is not even loaded.
+ */
+function lookAlike(d: DataDir, room: string, name: string, self?: string): string | undefined {
+  const others = readdirSync(roomUsersDir(d, room)).filter((other) => other !== name && other !== self && !other.startsWith('.'));
+  if (others.length === 0) return undefined;
+  const skeleton = loadSkeleton();
+  const mine = skeleton(name);
+  return others.find((other) => skeleton(other) === mine);
 }
 
 let host = '';
@@ -110,6 +125,41 @@ export function presenceByRoom(d: DataDir): Map<string, UserSummary[]> {
   return byRoom;
 }
 
+/**
+ * Remove users/<room>/ of a room nobody is in (`tailroom prune`): true once it is gone,
+ * false (touching nothing that is anyone's) if somebody is there. The directory is renamed aside first, so a
+ * joiner arriving meanwhile makes a fresh one (join's recursive mkdir); one that got in
+ * between our look and the rename is put back.
+ */
+export function removeRoomPresence(d: DataDir, room: string): boolean {
+  const dir = roomUsersDir(d, room);
+  const people = (path: string) => {
+    try {
+      return readdirSync(path).some((n) => !n.startsWith('.'));
+    } catch {
+      return false;
+    }
+  };
+  if (!existsSync(dir)) return true;
+  if (people(dir)) return false;
+  const aside = join(d.users, `.pruned-${process.pid}-${Date.now().toString(36)}`);
+  try {
+    renameSync(dir, aside);
+  } catch {
+    return !existsSync(dir);
+  }
+  if (people(aside)) {
+    try {
+      renameSync(aside, dir);
+    } catch {
+      /* a newer users/<room>/ is there: that joiner's handler sees its presence gone and leaves */
+    }
+    return false;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  return true;
+}
+
 // ---- tombstones -----------------------------------------------------------------------
 // A presence on its way out is first renamed to a hidden name beside it: the rename is
 // atomic, so of several removers exactly one wins, and readers skip hidden names.
@@ -158,7 +208,9 @@ export class Presence {
   /**
    * Claim `wanted`, or the first free numbered variant. A taken name whose holder is
    * dead is reaped first (onReaped logs its leave), so a reconnecting user gets their
-   * name back.
+   * name back. A name that only looks like a present one (`аlice` with a Cyrillic а
+   * while alice is here) counts as taken too: its joiner becomes `аlice1`, as a second
+   * alice would become alice1, and nobody can pass for someone who is present.
    */
   static async join(
     d: DataDir,
@@ -178,6 +230,10 @@ export class Presence {
         // The name itself gets the thorough check; the numbered ones only the quick one,
         // or the 200th "Anonymous" would check 199 locks (~10 ms) to join.
         if (await reapIfDead(d, room, name, opts.staleMs, opts.onReaped, n > 0)) n--; // try the same name again
+        continue;
+      }
+      if (lookAlike(d, room, name) !== undefined) {
+        rmSync(dir, { recursive: true, force: true }); // still empty: nobody else uses it yet
         continue;
       }
       const p = new Presence(d, room, name, color, opts);
@@ -236,6 +292,11 @@ export class Presence {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         if (await reapIfDead(this.d, this.room, name, this.opts.staleMs, onReaped, n > 0)) n--;
+        continue;
+      }
+      // As in join; looking like our own current name is no disguise.
+      if (lookAlike(this.d, this.room, name, this.name) !== undefined) {
+        rmSync(dir, { recursive: true, force: true });
         continue;
       }
       const oldDir = this.dir;

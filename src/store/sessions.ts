@@ -39,7 +39,8 @@ export function readSession(d: DataDir, id: string): Session | undefined {
   try {
     const s = JSON.parse(readFileSync(sessionPath(d, validateSessionId(id)), 'utf8')) as Session;
     if (typeof s.name !== 'string' || !isValid(validateUserName, s.name)) return undefined;
-    return { ...s, color: typeof s.color === 'string' ? s.color : '' };
+    // The checked form is the one used: a hand-edited NFD name would be another path.
+    return { ...s, name: s.name.normalize('NFC'), color: typeof s.color === 'string' ? s.color : '' };
   } catch {
     return undefined;
   }

@@ -198,6 +198,37 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   log_lines | grep '"type":"leave","from":"bob"' | grep -q '"reason":"kicked"'
 }
 
+@test "prune removes old rooms nobody said anything in, and keeps rooms with history, configured, fresh or occupied ones" {
+  DATA="$(mktemp -d)"
+  mkdir -p "$DATA/rooms" "$DATA/users"
+  printf '[rooms]\nkept = configured, never pruned\n' >"$DATA.ini"
+  for room in junk said rotated kept fresh busy; do event join '' >"$DATA/rooms/$room.log"; done
+  event leave '' >>"$DATA/rooms/junk.log"
+  event msg 'worth keeping' >>"$DATA/rooms/said.log"
+  event msg 'said long ago' | gzip >"$DATA/rooms/rotated.log-20200101.gz"
+  event join '' >"$DATA/rooms/gone.log.1" # a room whose current log is gone: its segments are the room
+  # users/lonely/ without logs: emptied by hand. The reaper's marker is there, as a handler's scan leaves it.
+  mkdir -p "$DATA/users/junk" "$DATA/users/busy/carol" "$DATA/users/lonely"
+  touch "$DATA/users/junk/.reaped" "$DATA/users/lonely/.reaped"
+  touch -d '40 days ago' "$DATA"/rooms/* "$DATA/users/junk" "$DATA/users/busy" "$DATA/users/lonely"
+  touch -d '10 days ago' "$DATA/rooms/fresh.log"
+  run tailroom prune --data-dir "$DATA" --config "$DATA.ini" --room-days 30 --dry-run
+  assert_success
+  assert_output --partial 'would remove 3 room(s) with nothing said, idle 30 day(s)'
+  [ -e "$DATA/rooms/junk.log" ] && [ -e "$DATA/users/junk" ]
+  run tailroom prune --data-dir "$DATA" --config "$DATA.ini" --room-days 30
+  assert_success
+  assert_output --partial 'removed 3 room(s)'
+  [ ! -e "$DATA/rooms/junk.log" ] && [ ! -e "$DATA/users/junk" ] && [ ! -e "$DATA/rooms/gone.log.1" ] && [ ! -e "$DATA/users/lonely" ]
+  for f in said.log rotated.log rotated.log-20200101.gz kept.log fresh.log busy.log; do [ -e "$DATA/rooms/$f" ]; done
+  [ -e "$DATA/users/busy/carol" ]
+  run tailroom prune --data-dir "$DATA" --config "$DATA.ini" --room-days 5
+  assert_output --partial 'removed 1 room(s) with nothing said, idle 5 day(s): fresh'
+  run tailroom prune --data-dir "$DATA" --room-days -3
+  assert_failure 2
+  rm -f "$DATA.ini"
+}
+
 @test "prune reaps dead presences (one leave each) and removes sessions unused for --days" {
   start_server
   present bob

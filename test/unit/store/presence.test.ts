@@ -5,6 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDir } from '../../../src/store/datadir.js';
 import { listPresent, Presence, reapRoom } from '../../../src/store/presence.js';
+import { loadSkeleton } from '../../../src/store/confusables.js';
 import type { UserSummary } from '../../../src/shared/protocol.js';
 
 const WORKER = join(import.meta.dirname, '../../helpers/workers.ts');
@@ -73,6 +74,53 @@ describe('presence', () => {
     assert.equal(b.name, `${'x'.repeat(31)}1`);
     await a.vacate();
     await b.vacate();
+  });
+
+  describe('look-alike names', () => {
+    const opts = { staleMs: 5000, onLost: () => undefined, onReaped: async () => undefined };
+    const CYRILLIC_ALICE = '\u0430lice';
+
+    it('a name that only looks like a present one is taken: its joiner gets the next variant', async () => {
+      const d = dataDir(root);
+      const alice = await Presence.join(d, 'lobby', 'alice', '#000000', opts);
+      const fake = await Presence.join(d, 'lobby', CYRILLIC_ALICE, '#000000', opts);
+      const capitalI = await Presence.join(d, 'lobby', 'aIice', '#000000', opts);
+      assert.equal(fake.name, `${CYRILLIC_ALICE}1`);
+      // aIice1 would look like аlice1: the next free look is aIice2.
+      assert.equal(capitalI.name, 'aIice2');
+      assert.deepEqual(
+        listPresent(d, 'lobby').map((u) => u.name),
+        ['aIice2', 'alice', `${CYRILLIC_ALICE}1`],
+      );
+      // Case is a real difference, as before.
+      const upper = await Presence.join(d, 'lobby', 'Alice', '#000000', opts);
+      assert.equal(upper.name, 'Alice');
+      for (const p of [alice, fake, capitalI, upper]) await p.vacate();
+      // Once alice has gone, the look-alike is nobody's disguise.
+      const later = await Presence.join(d, 'lobby', CYRILLIC_ALICE, '#000000', opts);
+      assert.equal(later.name, CYRILLIC_ALICE);
+      await later.vacate();
+    });
+
+    it('/nick to a look-alike of someone present gets the next variant; of oneself, the name itself', async () => {
+      const d = dataDir(root);
+      const alice = await Presence.join(d, 'lobby', 'alice', '#000000', opts);
+      const bob = await Presence.join(d, 'lobby', 'bob', '#000000', opts);
+      assert.equal(await bob.rename(CYRILLIC_ALICE, opts.onReaped), `${CYRILLIC_ALICE}1`);
+      assert.equal(await alice.rename(CYRILLIC_ALICE, opts.onReaped), CYRILLIC_ALICE);
+      await alice.vacate();
+      await bob.vacate();
+    });
+
+    it('of look-alikes joining at once, no two are present together', async function () {
+      this.timeout(60000);
+      joined = 0;
+      expected = 6;
+      const wanted = ['alice', CYRILLIC_ALICE, 'aIice', 'alice', CYRILLIC_ALICE, 'aIice'];
+      const names = await Promise.all(wanted.map((n) => join1(root, n, join(root, 'release'))));
+      const skeleton = loadSkeleton();
+      assert.equal(new Set(names.map(skeleton)).size, 6, names.join(' '));
+    });
   });
 
   it('reaps the presence of a dead process exactly once, and gives its name to the next joiner', async () => {
