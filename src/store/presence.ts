@@ -208,8 +208,8 @@ export class Presence {
   /**
    * Claim `wanted`, or the first free numbered variant. A taken name whose holder is
    * dead is reaped first (onReaped logs its leave), so a reconnecting user gets their
-   * name back. A name that only looks like a present one (`аlice` with a Cyrillic а
-   * while alice is here) counts as taken too: its joiner becomes `аlice1`, as a second
+   * name back. A name that only looks like a present one (alice with a Cyrillic a, U+0430,
+   * while alice is here) counts as taken too: its joiner becomes that name with a 1, as a second
    * alice would become alice1, and nobody can pass for someone who is present.
    */
   static async join(
