@@ -168,9 +168,11 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
     toggleHref: href({ ...keep, before: beforeRaw, joins: open ? undefined : 'open' }),
     clearHref: q ? href({ room, joins: keep.joins }) : undefined,
     count: search ? plural(result.events.length, 'match', 'matches') : undefined,
-    partial: result.partial
-      ? `Searched the newest ${formatBytes(searchBudget(cfg))} ${oldest ? `back to ${dateTime(new Date(oldest.t))}` : 'from here'}; there is more.`
-      : undefined,
+    partial: result.cut
+      ? `Searched only the first ${formatBytes(result.cut.searched)} of ${result.cut.file}: a compressed segment is read from its start, and one search reads at most ${formatBytes(searchBudget(cfg))} (chat.history_search_mb); there is more.`
+      : result.partial
+        ? `Searched the newest ${formatBytes(searchBudget(cfg))} ${oldest ? `back to ${dateTime(new Date(oldest.t))}` : 'from here'}; there is more.`
+        : undefined,
     unreadable: result.unreadable,
     atStart: !result.older && result.events.length > 0,
     segments: segments

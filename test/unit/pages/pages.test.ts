@@ -257,6 +257,48 @@ describe('pages', () => {
         ['the needle'],
       );
     });
+
+    it('holds a search to its budget in a .gz segment too, and offers to go on past it', async () => {
+      const hay = Array.from({ length: 20000 }, (_, i) => msg('a', `hay ${i} ${'x'.repeat(100)}`));
+      const gz = [msg('a', 'old needle'), ...hay, msg('a', 'new needle')];
+      mkdirSync(join(root, 'rooms'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118'), `${msg('a', 'oldest needle')}\n`);
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261119.gz'), gzipSync(`${gz.join('\n')}\n`));
+      writeLog('lobby.log', [msg('a', 'current needle'), msg('a', 'chatter')]);
+      const segments = listSegments(d(), 'lobby');
+      const budget = 256 * 1024;
+      const s = compileSearch('needle');
+      const texts = (p: { events: RoomEvent[] }) => p.events.map((e) => (e.type === 'msg' ? e.text : ''));
+
+      // The current log, then the 2.5 MB segment does not fit what is left: it waits its turn.
+      const first = await readPage(segments, { pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(first), ['current needle']);
+      assert.equal(first.partial, true);
+      assert.equal(first.older?.key, '20261119.gz');
+      assert.equal(first.cut, undefined);
+
+      // On its own it is unpacked up to the budget only, and the search goes on past it.
+      const second = await readPage(segments, { before: first.older, pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(second), ['old needle']);
+      assert.equal(second.partial, true);
+      assert.ok(second.cut && second.cut.searched > budget - 1024 && second.cut.searched < budget + 128 * 1024, JSON.stringify(second.cut));
+      assert.equal(second.cut.file, 'lobby.log-20261119.gz');
+      assert.equal(second.older?.key, '20261118');
+      const third = await readPage(segments, { before: second.older, pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(third), ['oldest needle']);
+
+      // Browsing (no search) still reads the segment to its end.
+      const browse = await readPage(segments, { before: first.older, pageSize: 1, budget });
+      assert.deepEqual(texts(browse), ['new needle']);
+
+      // And the page says what happened.
+      cfg.chat.history_search_mb = 1;
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261119.gz'), gzipSync(`${[...gz, ...gz].join('\n')}\n`));
+      const page = await get(historyPage, 'room=lobby&q=needle&before=20261119.gz');
+      assert.equal(page.status, 200);
+      assert.match(page.body, /Searched only the first 10\d\d KB of lobby\.log-20261119\.gz/);
+      assert.match(page.body, />Search older</);
+    });
   });
 
   describe('search', () => {
