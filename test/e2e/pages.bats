@@ -260,3 +260,19 @@ seed_archive() {
   run fetch nosuchpage
   assert_output 404
 }
+
+@test "past chat.max_concurrent_searches a search gets a 503 with Retry-After, and works once a slot is free" {
+  event lobby.log msg '"from":"a","color":"#2e86c1","text":"the needle"'
+  mkdir -p "$DATA/.searches"
+  : >"$DATA/.searches/$(hostname).1"  # two live processes hold the two slots
+  : >"$DATA/.searches/$(hostname).$$"
+  run fetch 'history?room=lobby&q=needle'
+  assert_output 503
+  [[ "$(header Retry-After)" == 5 ]]
+  grep -q 'Too many searches right now' "$OUT/body"
+  rm "$DATA/.searches/$(hostname).$$"
+  run fetch 'history?room=lobby&q=needle'
+  assert_output 200
+  grep -q '<mark>needle</mark>' "$OUT/body"
+  [[ "$(ls "$DATA/.searches")" == "$(hostname).1" ]] # the page's own slot is gone
+}

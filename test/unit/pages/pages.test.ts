@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Config, loadConfig } from '../../../src/config.js';
@@ -487,6 +487,38 @@ describe('pages', () => {
       const post = await parse(await respond(historyPage, { env: { REQUEST_METHOD: 'DELETE' }, config: cfg }));
       assert.equal(post.status, 405);
       assert.deepEqual(post.headers.allow, ['GET']);
+    });
+
+    it('runs at most chat.max_concurrent_searches searches at once: one more gets a 503, stale slots are taken back', async () => {
+      writeLog('lobby.log', [msg('a', 'the needle')]);
+      const slots = join(root, '.searches');
+      mkdirSync(slots);
+      const slot = (pid: number) => join(slots, `${hostname()}.${pid}`);
+      // Two searches of live processes hold the two slots (pid 1 and our parent never end first).
+      writeFileSync(slot(1), '');
+      writeFileSync(slot(process.ppid), '');
+      writeFileSync(join(slots, 'otherhost.1234'), ''); // another host's: not ours to count or remove
+      const busy = await get(historyPage, 'room=lobby&q=needle');
+      assert.equal(busy.status, 503);
+      assert.deepEqual(busy.headers['retry-after'], ['5']);
+      assert.match(busy.body, /Too many searches right now, try again in a moment/);
+      assert.deepEqual(checkHtml(busy.body), []);
+      const browse = await get(historyPage, 'room=lobby');
+      assert.equal(browse.status, 200, 'reading without a search takes no slot');
+
+      // A slot of a dead process, and one older than any search runs, are taken back.
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      rmSync(slot(process.ppid));
+      writeFileSync(slot(dead), '');
+      const old = new Date(Date.now() - 10 * 60 * 1000);
+      utimesSync(slot(1), old, old);
+      const ok = await get(historyPage, 'room=lobby&q=needle');
+      assert.equal(ok.status, 200);
+      assert.match(ok.body, /<mark>needle<\/mark>/);
+      assert.deepEqual(readdirSync(slots), ['otherhost.1234'], 'stale slots removed, ours released');
+      cfg.chat.max_concurrent_searches = 1;
+      writeFileSync(slot(process.ppid), '');
+      assert.equal((await get(historyPage, 'room=lobby&q=needle')).status, 503);
     });
 
     it('turns an unexpected failure into a 500 page and logs the stack', async () => {
