@@ -94,6 +94,7 @@ export const SETTINGS = [
     default: 64,
     doc: 'most log megabytes one history search request reads before offering to search older',
   },
+  { section: 'chat', key: 'max_concurrent_searches', kind: 'int', default: 2, doc: 'history searches running at once on a host; more get a 503' },
   { section: 'chat', key: 'max_backlog_bytes', kind: 'int', default: 2097152, doc: 'drop a client that falls this far behind in reading' },
   { section: 'chat', key: 'max_signal_bytes', kind: 'int', default: 65536, doc: 'largest WebRTC signaling payload' },
   { section: 'chat', key: 'signal_rate_per_sec', kind: 'int', default: 20, doc: 'signaling messages per second per connection' },

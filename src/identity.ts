@@ -47,9 +47,10 @@ export function safeColor(color: string | undefined, name: string): string {
   return color && /^#[0-9a-f]{6}$/.test(color) ? color : defaultColor(name);
 }
 
-export function identify(cfg: Config, d: DataDir, req: IdentityRequest): Identity {
+/** Reading a session counts as using it: see readSession for the refresh of its mtime. */
+export function identify(cfg: Config, d: DataDir, req: IdentityRequest, now = Date.now()): Identity {
   const sessionId = sessionIdFromCookie(req.cookie);
-  const session = sessionId ? readSession(d, sessionId) : undefined;
+  const session = sessionId ? readSession(d, sessionId, now) : undefined;
   const trusted = trustedUserName(cfg, req);
   if (trusted !== undefined) return { name: trusted, color: safeColor(session?.color, trusted), source: 'trusted', sessionId, session };
   if (session) return { name: session.name, color: safeColor(session.color, session.name), source: 'session', sessionId, session };

@@ -24,15 +24,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** A temp file from a session write that crashed between write and rename. */
 const TEMP_MAX_AGE_MS = DAY_MS;
 
-/** When a session was last used: its `seen`, or the file's mtime if that is unreadable. */
+/**
+ * When a session was last used: the later of its `seen` (its last save) and the file's
+ * mtime, which reading a session refreshes once a day (src/store/sessions.ts).
+ */
 function lastUse(path: string): number {
+  const mtime = statSync(path).mtimeMs;
   try {
     const seen = Date.parse((JSON.parse(readFileSync(path, 'utf8')) as { seen?: string }).seen ?? '');
-    if (!Number.isNaN(seen)) return seen;
+    if (!Number.isNaN(seen)) return Math.max(seen, mtime);
   } catch {
-    /* unreadable: fall back to the mtime */
+    /* unreadable: the mtime alone */
   }
-  return statSync(path).mtimeMs;
+  return mtime;
 }
 
 /** Session files unused for `days`; removed unless `dryRun`. Returns their ids. */

@@ -8,6 +8,7 @@ import { PRESENCE_EVENTS, type RoomEvent } from '../shared/protocol.js';
 import { defaultColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
 import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
+import { takeSearchSlot } from '../store/searchslots.js';
 import { type Segment, isEmptySegment, listArchive, listSegments } from '../store/segments.js';
 import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '../shared/format.js';
 import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param, requestedRoom } from './http.js';
@@ -141,6 +142,9 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   const segments = listSegments(d, room);
   if (segments.length === 0 && cfg.rooms[room] === undefined) throw new HttpError(404, `There is no room called “${room}” with a history.`);
   const search = q ? compileSearch(q) : undefined;
+  // A search may read history_search_mb: a few at once keep the CPU for the chat.
+  const release = search ? takeSearchSlot(d, cfg.chat.max_concurrent_searches) : undefined;
+  if (search && !release) throw new HttpError(503, 'Too many searches right now, try again in a moment.', { 'Retry-After': '5' });
   let result: HistoryPage;
   try {
     result = await readPage(segments, {
@@ -152,6 +156,8 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   } catch (e) {
     if (e instanceof RangeError) throw new HttpError(404, 'That part of the archive is not there any more (rotated away or removed).');
     throw e;
+  } finally {
+    release?.();
   }
 
   const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
@@ -168,9 +174,11 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
     toggleHref: href({ ...keep, before: beforeRaw, joins: open ? undefined : 'open' }),
     clearHref: q ? href({ room, joins: keep.joins }) : undefined,
     count: search ? plural(result.events.length, 'match', 'matches') : undefined,
-    partial: result.partial
-      ? `Searched the newest ${formatBytes(searchBudget(cfg))} ${oldest ? `back to ${dateTime(new Date(oldest.t))}` : 'from here'}; there is more.`
-      : undefined,
+    partial: result.cut
+      ? `Searched only the first ${formatBytes(result.cut.searched)} of ${result.cut.file}: a compressed segment is read from its start, and one search reads at most ${formatBytes(searchBudget(cfg))} (chat.history_search_mb); there is more.`
+      : result.partial
+        ? `Searched the newest ${formatBytes(searchBudget(cfg))} ${oldest ? `back to ${dateTime(new Date(oldest.t))}` : 'from here'}; there is more.`
+        : undefined,
     unreadable: result.unreadable,
     atStart: !result.older && result.events.length > 0,
     segments: segments

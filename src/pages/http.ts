@@ -47,6 +47,7 @@ export const STATUS_TEXT: Record<number, string> = {
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /**

@@ -1,7 +1,8 @@
 // Reading a room's archive (segments.ts lists it) by pages, newest first. Plain files are
 // read backwards from a byte offset, so the newest page of a 1 GB log costs one or two
 // block reads; gzip cannot be read backwards, so a .gz segment is streamed once per page
-// with only the last page's worth of lines kept.
+// with only the last page's worth of lines kept. A search counts the bytes it unpacks
+// against its budget too: it never unpacks more than the budget in one request.
 
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -69,6 +70,8 @@ interface SegmentRead {
   /** Where the read stopped: undefined = the segment's start was reached. */
   stoppedAt?: number;
   scanned: number;
+  /** A .gz read that hit its budget: only content before this offset was searched. */
+  cutAt?: number;
 }
 
 function readPlainBackward(s: Segment, end: number | undefined, need: number, f: Filter, budget: number): SegmentRead {
@@ -100,12 +103,17 @@ function readPlainBackward(s: Segment, end: number | undefined, need: number, f:
   }
 }
 
-/** Forward through the gzip stream up to `end`, keeping only the last `need` matches. */
-async function readGzipBackward(s: Segment, end: number | undefined, need: number, f: Filter): Promise<SegmentRead> {
+/**
+ * Forward through the gzip stream up to `end`, keeping only the last `need` matches, and
+ * unpacking no more than `limit` bytes (then `cutAt` says how far it got).
+ */
+async function readGzipBackward(s: Segment, end: number | undefined, need: number, f: Filter, limit: number): Promise<SegmentRead> {
   const kept: Located[] = [];
   let dropped = false;
   let pos = 0; // uncompressed offset of `partial`'s first byte
   let partial: Buffer = Buffer.alloc(0);
+  let unpacked = 0;
+  let cutAt: number | undefined;
   const stream = createReadStream(s.path).pipe(createGunzip());
   const take = (line: string, start: number) => {
     const e = accept(line, f);
@@ -118,6 +126,11 @@ async function readGzipBackward(s: Segment, end: number | undefined, need: numbe
   };
   try {
     outer: for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (unpacked >= limit) {
+        cutAt = pos;
+        break;
+      }
+      unpacked += chunk.length;
       const buf = partial.length ? Buffer.concat([partial, chunk]) : chunk;
       let lineStart = 0;
       for (;;) {
@@ -139,7 +152,7 @@ async function readGzipBackward(s: Segment, end: number | undefined, need: numbe
     stream.destroy();
   }
   const stoppedAt = dropped ? kept[0]?.start : undefined;
-  return { found: kept, stoppedAt, scanned: end ?? pos };
+  return { found: kept, stoppedAt, scanned: cutAt ?? end ?? pos, cutAt };
 }
 
 export interface PageQuery {
@@ -159,6 +172,11 @@ export interface HistoryPage {
   partial: boolean;
   /** Segments whose content could not be read (a corrupt .gz): named, then skipped. */
   unreadable: string[];
+  /**
+   * A search reached a .gz segment bigger than its budget: only its first `searched`
+   * bytes were searched, and "older" goes on past it (gzip cannot be read from the end).
+   */
+  cut?: { file: string; searched: number };
 }
 
 /**
@@ -180,12 +198,22 @@ export async function readPage(segments: Segment[], q: PageQuery): Promise<Histo
   let count = 0;
   let scanned = 0;
   const unreadable: string[] = [];
+  // Browsing a .gz unpacks it up to the page; only a search, which may read every
+  // segment, is held to the budget there too.
+  const searching = f.line !== undefined || f.event !== undefined;
   for (; i < segments.length; i++, end = undefined) {
     const s = segments[i];
     if (!s || isEmptySegment(s)) continue;
+    const left = q.budget - scanned;
+    if (searching && s.gz && (end ?? s.contentSize) > left && (scanned > 0 || count > 0)) {
+      // Unpacked from its start, it would not fit in what is left: it gets a request of its own.
+      return { events: flatten(chunks), older: { key: s.key, offset: end }, partial: count < q.pageSize, unreadable };
+    }
     let r: SegmentRead;
     try {
-      r = s.gz ? await readGzipBackward(s, end, q.pageSize - count, f) : readPlainBackward(s, end, q.pageSize - count, f, q.budget - scanned);
+      r = s.gz
+        ? await readGzipBackward(s, end, q.pageSize - count, f, searching ? Math.max(1, left) : Number.POSITIVE_INFINITY)
+        : readPlainBackward(s, end, q.pageSize - count, f, left);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // rotated or removed while we read
@@ -196,12 +224,14 @@ export async function readPage(segments: Segment[], q: PageQuery): Promise<Histo
     chunks.unshift(r.found);
     count += r.found.length;
     scanned += r.scanned;
+    const cut = r.cutAt === undefined ? undefined : { file: s.file, searched: r.cutAt };
     if (r.stoppedAt !== undefined) {
-      return { events: flatten(chunks), older: { key: s.key, offset: r.stoppedAt }, partial: count < q.pageSize, unreadable };
+      return { events: flatten(chunks), older: { key: s.key, offset: r.stoppedAt }, partial: count < q.pageSize, unreadable, cut };
     }
-    if (count >= q.pageSize || scanned >= q.budget) {
+    if (count >= q.pageSize || scanned >= q.budget || cut) {
       const next = segments.slice(i + 1).find((x) => !isEmptySegment(x));
-      return { events: flatten(chunks), older: next ? { key: next.key } : undefined, partial: count < q.pageSize && next !== undefined, unreadable };
+      const partial = (count < q.pageSize && next !== undefined) || cut !== undefined;
+      return { events: flatten(chunks), older: next ? { key: next.key } : undefined, partial, unreadable, cut };
     }
   }
   return { events: flatten(chunks), partial: false, unreadable };

@@ -11,15 +11,16 @@ import { MAX_LINE_BYTES } from './jsonl.js';
  * written: not yielded. Empty lines and lines over MAX_LINE_BYTES are skipped, the latter
  * without holding them in memory. A short read means the file was cut under us
  * (copytruncate): what lies below `end` is no longer what we were asked for, so the
- * reading stops there.
+ * reading stops there. Nothing below `floor` is read: a line that starts there is not
+ * yielded, so the cost of a read is bounded even by a file with no newlines at all.
  */
-export function* linesBackward(fd: number, end: number, blockSize = 64 * 1024): Generator<[line: string, start: number]> {
+export function* linesBackward(fd: number, end: number, blockSize = 64 * 1024, floor = 0): Generator<[line: string, start: number]> {
   let pos = end;
   let carry: Buffer = Buffer.alloc(0);
   let found = false; // seen the newline that ends the newest complete line
   let skipping = false; // inside an overlong line
-  while (pos > 0) {
-    const size = Math.min(blockSize, pos);
+  while (pos > floor) {
+    const size = Math.min(blockSize, pos - floor);
     pos -= size;
     const block = Buffer.allocUnsafe(size);
     if (readSync(fd, block, 0, size, pos) < size) return;
@@ -36,7 +37,7 @@ export function* linesBackward(fd: number, end: number, blockSize = 64 * 1024): 
     }
     for (;;) {
       const nl = lineEnd > 0 ? buf.lastIndexOf(10, lineEnd - 1) : -1;
-      if (nl === -1 && pos > 0) {
+      if (nl === -1 && pos > floor) {
         carry = buf.subarray(0, lineEnd);
         if (carry.length > MAX_LINE_BYTES) {
           carry = Buffer.alloc(0);
@@ -44,6 +45,7 @@ export function* linesBackward(fd: number, end: number, blockSize = 64 * 1024): 
         }
         break;
       }
+      if (nl === -1 && floor > 0) return; // its start lies below the floor
       const length = lineEnd - nl - 1;
       if (skipping) skipping = false;
       else if (length > 0 && length <= MAX_LINE_BYTES) yield [buf.toString('utf8', nl + 1, lineEnd), pos + nl + 1];

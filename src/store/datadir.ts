@@ -37,3 +37,13 @@ export function inboxPath(d: DataDir, room: string, name: string): string {
 export function sessionPath(d: DataDir, id: string): string {
   return join(d.sessions, id);
 }
+
+/** The server's key for CSRF tokens: a dot file, so no session id can name it. */
+export function sessionSecretPath(d: DataDir): string {
+  return join(d.sessions, '.secret');
+}
+
+/** One file per history search running on a host (src/store/searchslots.ts). */
+export function searchSlotsDir(d: DataDir): string {
+  return join(d.root, '.searches');
+}

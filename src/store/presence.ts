@@ -61,7 +61,7 @@ function thisHost(): string {
   return host;
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (e) {

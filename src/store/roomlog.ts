@@ -29,13 +29,20 @@ function isEventLine(line: string): boolean {
   return line.startsWith('{"id":"');
 }
 
-/** The last `n` event lines that end before byte `end`, oldest first. */
-export function recentLines(path: string, n: number, end: number): string[] {
+/**
+ * How far back from its end a replay reads the log: `?since=` looks this far for its id,
+ * and the recent history no further, so a made-up id, or a log of garbage without
+ * newlines, costs a join at most this much reading.
+ */
+export const REPLAY_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The last `n` event lines that end before byte `end` (and start within `maxBytes` of it), oldest first. */
+export function recentLines(path: string, n: number, end: number, maxBytes = REPLAY_MAX_BYTES): string[] {
   if (n <= 0 || end <= 0) return [];
   const fd = openSync(path, 'r');
   try {
     const lines: string[] = [];
-    for (const [line] of linesBackward(fd, end)) {
+    for (const [line] of linesBackward(fd, end, undefined, Math.max(0, end - maxBytes))) {
       if (!isEventLine(line)) continue;
       lines.push(line);
       if (lines.length >= n) break;
@@ -48,17 +55,16 @@ export function recentLines(path: string, n: number, end: number): string[] {
 
 /**
  * Every event line after the one with id `since`, up to byte `end`, or undefined when
- * that id is not in the current log (rotated away, or never existed) or not within
- * `maxBytes` of `end`.
+ * that id is not in the current log (rotated away, or never existed) or does not start
+ * within `maxBytes` of `end`.
  */
-export function linesSince(path: string, since: string, end: number, maxBytes = 16 * 1024 * 1024): string[] | undefined {
+export function linesSince(path: string, since: string, end: number, maxBytes = REPLAY_MAX_BYTES): string[] | undefined {
   const needle = `{"id":"${since}"`;
   const fd = openSync(path, 'r');
   try {
     const found: string[] = [];
-    for (const [line, start] of linesBackward(fd, end)) {
+    for (const [line] of linesBackward(fd, end, undefined, Math.max(0, end - maxBytes))) {
       if (line.startsWith(needle)) return found.reverse();
-      if (end - start > maxBytes) return undefined;
       if (isEventLine(line)) found.push(line);
     }
     return undefined;

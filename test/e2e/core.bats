@@ -60,6 +60,19 @@ teardown() {
   [ "$(grep -c '"text":"three".*"replay":true' <<<"$output")" -eq 1 ]
 }
 
+@test "?since= with an unknown id on a 20 GB log answers at once: the info, then recent history" {
+  run ws "$URL/lobby" --wait welcome --send 'before the garbage' --wait '"text":"before the garbage"'
+  local log="$DATA/rooms/lobby.log"
+  truncate -s 20G "$log" # sparse garbage without newlines: reading it all would take minutes
+  run ws "$URL/lobby" --wait welcome --send 'after the garbage' --wait '"text":"after the garbage"'
+  local t0=$SECONDS
+  run ws "$URL/lobby?since=000000000-nosuch-0" --wait '"text":"after the garbage"'
+  assert_success
+  assert_output --partial 'that point is no longer in the current log: showing recent history'
+  assert_output --regexp '"text":"after the garbage".*"replay":true'
+  [ $((SECONDS - t0)) -lt 10 ]
+}
+
 @test "?format=text gives the original's human-readable lines" {
   run ws "$URL/lobby?format=text" --wait welcome --send 'plain words' --wait 'Anonymous> plain words'
   assert_success

@@ -150,7 +150,24 @@ seed_archive() {
   token=$(grep -o 'name="csrf" value="[^"]*"' "$OUT/body" | sed 's/.*value="//; s/"$//')
   run fetch settings -d "name=mallory&color=%23000000&csrf=$token" # no cookie
   assert_output 403
-  [[ -z "$(ls -A "$DATA/sessions")" ]]
+  [[ -z "$(ls "$DATA/sessions")" ]] # only the secret, a dot file
+  [[ "$(stat -c %a "$DATA/sessions/.secret")" == 600 ]]
+}
+
+@test "a made-up cookie id is never written: a forged token is refused and a fresh id given" {
+  local madeup
+  madeup=$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')
+  local old # the token older versions derived from the id alone
+  old=$(node -e 'process.stdout.write(require("crypto").createHash("sha256").update("tailroom csrf\0" + process.argv[1]).digest("base64url"))' "$madeup")
+  run fetch settings -b "tailroom_session=$madeup" -d "name=mallory&color=%23000000&csrf=$old"
+  assert_output 403
+  [[ "$(header Set-Cookie)" == tailroom_session=* ]]
+  [[ "$(header Set-Cookie)" != *"$madeup"* ]]
+  [[ ! -e "$DATA/sessions/$madeup" ]]
+  run fetch settings -b "tailroom_session=$madeup"
+  assert_output 200
+  [[ "$(header Set-Cookie)" != *"$madeup"* ]]
+  [[ -z "$(ls "$DATA/sessions")" ]]
 }
 
 @test "the name saved in settings is the name the next WebSocket joins with" {
@@ -242,4 +259,20 @@ seed_archive() {
   never grep -qi 'at .*\.js\|Error:' "$OUT/body"
   run fetch nosuchpage
   assert_output 404
+}
+
+@test "past chat.max_concurrent_searches a search gets a 503 with Retry-After, and works once a slot is free" {
+  event lobby.log msg '"from":"a","color":"#2e86c1","text":"the needle"'
+  mkdir -p "$DATA/.searches"
+  : >"$DATA/.searches/$(hostname).1"  # two live processes hold the two slots
+  : >"$DATA/.searches/$(hostname).$$"
+  run fetch 'history?room=lobby&q=needle'
+  assert_output 503
+  [[ "$(header Retry-After)" == 5 ]]
+  grep -q 'Too many searches right now' "$OUT/body"
+  rm "$DATA/.searches/$(hostname).$$"
+  run fetch 'history?room=lobby&q=needle'
+  assert_output 200
+  grep -q '<mark>needle</mark>' "$OUT/body"
+  [[ "$(ls "$DATA/.searches")" == "$(hostname).1" ]] # the page's own slot is gone
 }

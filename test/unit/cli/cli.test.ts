@@ -119,19 +119,24 @@ describe('pruning sessions', () => {
   const id = (c: string) => c.repeat(43);
   const day = 24 * 3600 * 1000;
 
-  it('removes sessions unused for N days, by `seen` or else mtime, and nothing else', () => {
+  it('removes sessions unused for N days, by the later of `seen` and mtime, and nothing else', () => {
     const now = Date.now();
-    const s = (c: string, seen: string) => writeFileSync(join(root, 'sessions', id(c)), JSON.stringify({ name: 'x', color: '', created: seen, seen }));
-    s('a', new Date(now - 40 * day).toISOString()); // old
-    s('b', new Date(now - 2 * day).toISOString()); // recent
+    const s = (c: string, seen: number, used = seen) => {
+      const path = join(root, 'sessions', id(c));
+      writeFileSync(path, JSON.stringify({ name: 'x', color: '', created: '', seen: new Date(seen).toISOString() }));
+      utimesSync(path, used / 1000, used / 1000);
+    };
+    s('a', now - 40 * day); // old
+    s('b', now - 2 * day); // recent
+    s('d', now - 40 * day, now - 3600_000); // saved long ago, used today (its mtime refreshed)
     writeFileSync(join(root, 'sessions', id('c')), 'not json'); // unreadable: its mtime decides
     utimesSync(join(root, 'sessions', id('c')), (now - 50 * day) / 1000, (now - 50 * day) / 1000);
     writeFileSync(join(root, 'sessions', 'README'), 'an admin note'); // not a session: kept
     writeFileSync(join(root, 'sessions', '.tmp-1-abc'), '{}'); // a crashed write, recent: kept
     const d = dataDir(root);
     assert.deepEqual(pruneSessions(d, 30, true, now).sort(), [id('a'), id('c')]);
-    assert.equal(readdirSync(join(root, 'sessions')).length, 5, 'a dry run removes nothing');
+    assert.equal(readdirSync(join(root, 'sessions')).length, 6, 'a dry run removes nothing');
     assert.deepEqual(pruneSessions(d, 30, false, now).sort(), [id('a'), id('c')]);
-    assert.deepEqual(readdirSync(join(root, 'sessions')).sort(), ['.tmp-1-abc', 'README', id('b')].sort());
+    assert.deepEqual(readdirSync(join(root, 'sessions')).sort(), ['.tmp-1-abc', 'README', id('b'), id('d')].sort());
   });
 });

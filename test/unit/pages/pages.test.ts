@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type Config, loadConfig } from '../../../src/config.js';
@@ -8,7 +10,8 @@ import { dataDir } from '../../../src/store/datadir.js';
 import { trustedUserName } from '../../../src/identity.js';
 import { readCgi } from '../../../src/request.js';
 import type { RoomEvent } from '../../../src/shared/protocol.js';
-import { newSessionId, readSession, writeSession } from '../../../src/store/sessions.js';
+import { newSessionId, readSession, sessionSecret, writeSession } from '../../../src/store/sessions.js';
+import { pruneSessions } from '../../../src/cli/prune.js';
 import { type Cursor, formatCursor, parseCursor, readPage } from '../../../src/store/archive.js';
 import { linesBackward } from '../../../src/store/backward.js';
 import { listArchive, listSegments, parseSegmentName } from '../../../src/store/segments.js';
@@ -254,6 +257,48 @@ describe('pages', () => {
         ['the needle'],
       );
     });
+
+    it('holds a search to its budget in a .gz segment too, and offers to go on past it', async () => {
+      const hay = Array.from({ length: 20000 }, (_, i) => msg('a', `hay ${i} ${'x'.repeat(100)}`));
+      const gz = [msg('a', 'old needle'), ...hay, msg('a', 'new needle')];
+      mkdirSync(join(root, 'rooms'));
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261118'), `${msg('a', 'oldest needle')}\n`);
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261119.gz'), gzipSync(`${gz.join('\n')}\n`));
+      writeLog('lobby.log', [msg('a', 'current needle'), msg('a', 'chatter')]);
+      const segments = listSegments(d(), 'lobby');
+      const budget = 256 * 1024;
+      const s = compileSearch('needle');
+      const texts = (p: { events: RoomEvent[] }) => p.events.map((e) => (e.type === 'msg' ? e.text : ''));
+
+      // The current log, then the 2.5 MB segment does not fit what is left: it waits its turn.
+      const first = await readPage(segments, { pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(first), ['current needle']);
+      assert.equal(first.partial, true);
+      assert.equal(first.older?.key, '20261119.gz');
+      assert.equal(first.cut, undefined);
+
+      // On its own it is unpacked up to the budget only, and the search goes on past it.
+      const second = await readPage(segments, { before: first.older, pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(second), ['old needle']);
+      assert.equal(second.partial, true);
+      assert.ok(second.cut && second.cut.searched > budget - 1024 && second.cut.searched < budget + 128 * 1024, JSON.stringify(second.cut));
+      assert.equal(second.cut.file, 'lobby.log-20261119.gz');
+      assert.equal(second.older?.key, '20261118');
+      const third = await readPage(segments, { before: second.older, pageSize: 10, budget, filter: s.filter });
+      assert.deepEqual(texts(third), ['oldest needle']);
+
+      // Browsing (no search) still reads the segment to its end.
+      const browse = await readPage(segments, { before: first.older, pageSize: 1, budget });
+      assert.deepEqual(texts(browse), ['new needle']);
+
+      // And the page says what happened.
+      cfg.chat.history_search_mb = 1;
+      writeFileSync(join(root, 'rooms', 'lobby.log-20261119.gz'), gzipSync(`${[...gz, ...gz].join('\n')}\n`));
+      const page = await get(historyPage, 'room=lobby&q=needle&before=20261119.gz');
+      assert.equal(page.status, 200);
+      assert.match(page.body, /Searched only the first 10\d\d KB of lobby\.log-20261119\.gz/);
+      assert.match(page.body, />Search older</);
+    });
   });
 
   describe('search', () => {
@@ -444,6 +489,38 @@ describe('pages', () => {
       assert.deepEqual(post.headers.allow, ['GET']);
     });
 
+    it('runs at most chat.max_concurrent_searches searches at once: one more gets a 503, stale slots are taken back', async () => {
+      writeLog('lobby.log', [msg('a', 'the needle')]);
+      const slots = join(root, '.searches');
+      mkdirSync(slots);
+      const slot = (pid: number) => join(slots, `${hostname()}.${pid}`);
+      // Two searches of live processes hold the two slots (pid 1 and our parent never end first).
+      writeFileSync(slot(1), '');
+      writeFileSync(slot(process.ppid), '');
+      writeFileSync(join(slots, 'otherhost.1234'), ''); // another host's: not ours to count or remove
+      const busy = await get(historyPage, 'room=lobby&q=needle');
+      assert.equal(busy.status, 503);
+      assert.deepEqual(busy.headers['retry-after'], ['5']);
+      assert.match(busy.body, /Too many searches right now, try again in a moment/);
+      assert.deepEqual(checkHtml(busy.body), []);
+      const browse = await get(historyPage, 'room=lobby');
+      assert.equal(browse.status, 200, 'reading without a search takes no slot');
+
+      // A slot of a dead process, and one older than any search runs, are taken back.
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      rmSync(slot(process.ppid));
+      writeFileSync(slot(dead), '');
+      const old = new Date(Date.now() - 10 * 60 * 1000);
+      utimesSync(slot(1), old, old);
+      const ok = await get(historyPage, 'room=lobby&q=needle');
+      assert.equal(ok.status, 200);
+      assert.match(ok.body, /<mark>needle<\/mark>/);
+      assert.deepEqual(readdirSync(slots), ['otherhost.1234'], 'stale slots removed, ours released');
+      cfg.chat.max_concurrent_searches = 1;
+      writeFileSync(slot(process.ppid), '');
+      assert.equal((await get(historyPage, 'room=lobby&q=needle')).status, 503);
+    });
+
     it('turns an unexpected failure into a 500 page and logs the stack', async () => {
       const r = parse(
         await respond(
@@ -473,13 +550,19 @@ describe('pages', () => {
       assert.deepEqual(plain.headers['x-content-type-options'], ['nosniff']);
     });
 
+    /** A GET of settings as a new browser: the cookie it is given and the form's token. */
+    async function fresh(env: Record<string, string> = {}): Promise<{ id: string; cookie: string; token: string }> {
+      const page = await get(settingsPage, '', env);
+      const id = captured(/^tailroom_session=([A-Za-z0-9_-]{43});/, header(page, 'set-cookie'));
+      return { id, cookie: `tailroom_session=${id}`, token: captured(/name="csrf" value="([^"]+)"/, page.body) };
+    }
+
+    const sessionFiles = () => readdirSync(join(root, 'sessions')).filter((f) => !f.startsWith('.'));
+
     it('saves name and colour with the right CSRF token and refuses without it', async () => {
-      const id = newSessionId();
-      const cookie = `tailroom_session=${id}`;
-      const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
-      assert.equal(page.headers['set-cookie'], undefined, 'an existing cookie is kept');
-      const token = captured(/name="csrf" value="([^"]+)"/, page.body);
-      assert.equal(token, csrfToken(id, undefined));
+      const { id, cookie, token } = await fresh();
+      assert.deepEqual(sessionFiles(), [], 'a page view writes no session');
+      assert.equal(token, csrfToken(sessionSecret(d()), id));
 
       const forged = await post(settingsPage, 'name=mallory&color=%23000000&csrf=wrong', { HTTP_COOKIE: cookie });
       assert.equal(forged.status, 403);
@@ -498,19 +581,113 @@ describe('pages', () => {
       const s = readSession(d(), id);
       assert.equal(s?.name, 'alice');
       assert.equal(s.color, '#008080');
-      assert.equal(s.csrf, token);
+      assert.equal(s.csrf, undefined, 'the token is derived, never stored');
       const again = await get(settingsPage, 'saved=1', { HTTP_COOKIE: cookie });
+      assert.equal(again.headers['set-cookie'], undefined, 'a stored session keeps its cookie');
       assert.match(again.body, /value="alice"/);
       assert.match(again.body, /Saved/);
+      assert.equal(captured(/name="csrf" value="([^"]+)"/, again.body), token);
     });
 
-    it('keeps a stored token: a token derived for another session fails', async () => {
-      const id = newSessionId();
-      writeSession(d(), id, { name: 'bob', color: '#000000', created: '', seen: '', csrf: 'stored-token-value' });
-      const r = await post(settingsPage, `name=bob2&color=%23000000&csrf=${csrfToken(id, undefined)}`, { HTTP_COOKIE: `tailroom_session=${id}` });
-      assert.equal(r.status, 403);
-      const ok = await post(settingsPage, 'name=bob2&color=%23000000&csrf=stored-token-value', { HTTP_COOKIE: `tailroom_session=${id}` });
+    it('never turns a made-up cookie id into a file: its visitor gets a fresh id', async () => {
+      const madeUp = newSessionId();
+      const cookie = `tailroom_session=${madeUp}`;
+      const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
+      const given = captured(/^tailroom_session=([A-Za-z0-9_-]{43});/, header(page, 'set-cookie'));
+      assert.notEqual(given, madeUp);
+      assert.notEqual(captured(/name="csrf" value="([^"]+)"/, page.body), csrfToken(sessionSecret(d()), madeUp));
+      // The old token, derived from the id alone, and any other guess are refused.
+      const old = createHash('sha256').update(`tailroom csrf\0${madeUp}`).digest('base64url');
+      for (const token of [old, 'wrong', '']) {
+        const r = await post(settingsPage, `name=mallory&color=%23000000&csrf=${token}`, { HTTP_COOKIE: cookie });
+        assert.equal(r.status, 403);
+        const next = captured(/^tailroom_session=([A-Za-z0-9_-]{43});/, header(r, 'set-cookie'));
+        assert.notEqual(next, madeUp, 'the refusal hands out a fresh id');
+      }
+      assert.deepEqual(sessionFiles(), []);
+    });
+
+    it('refuses a POST whose Origin is another site, takes one from ours', async () => {
+      const { id, cookie, token } = await fresh();
+      const body = `name=alice&color=%23000000&csrf=${token}`;
+      for (const origin of ['https://evil.example', 'null']) {
+        const r = await post(settingsPage, body, { HTTP_COOKIE: cookie, HTTP_HOST: 'chat.example:8080', HTTP_ORIGIN: origin });
+        assert.equal(r.status, 403, origin);
+      }
+      assert.equal(readSession(d(), id), undefined);
+      const ok = await post(settingsPage, body, { HTTP_COOKIE: cookie, HTTP_HOST: 'chat.example:8080', HTTP_ORIGIN: 'http://chat.example:8080' });
       assert.equal(ok.status, 303);
+    });
+
+    it('keeps sessions written before: a stored csrf field is not a token, the HMAC is', async () => {
+      const id = newSessionId();
+      const old = createHash('sha256').update(`tailroom csrf\0${id}`).digest('base64url');
+      writeSession(d(), id, { name: 'bob', color: '#000000', created: '', seen: '', csrf: old });
+      const cookie = `tailroom_session=${id}`;
+      const r = await post(settingsPage, `name=bob2&color=%23000000&csrf=${old}`, { HTTP_COOKIE: cookie });
+      assert.equal(r.status, 403);
+      assert.equal(r.headers['set-cookie'], undefined, 'a stored session keeps its id');
+      const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
+      assert.match(page.body, /value="bob"/);
+      const ok = await post(settingsPage, `name=bob2&color=%23000000&csrf=${captured(/name="csrf" value="([^"]+)"/, page.body)}`, { HTTP_COOKIE: cookie });
+      assert.equal(ok.status, 303);
+      assert.equal(readSession(d(), id)?.name, 'bob2');
+    });
+
+    it('takes a session an admin wrote by hand (no csrf field): its name is used and it can save', async () => {
+      const id = newSessionId();
+      mkdirSync(join(root, 'sessions'));
+      writeFileSync(join(root, 'sessions', id), '{"name":"dora","color":"#112233"}\n');
+      const cookie = `tailroom_session=${id}`;
+      const page = await get(settingsPage, '', { HTTP_COOKIE: cookie });
+      assert.equal(page.headers['set-cookie'], undefined);
+      assert.match(page.body, /value="dora"/);
+      const chat = await get(chatPage, 'room=lobby', { HTTP_COOKIE: cookie });
+      assert.match(chat.body, /dora/);
+      const token = captured(/name="csrf" value="([^"]+)"/, page.body);
+      const ok = await post(settingsPage, `name=dora&color=%23445566&csrf=${token}`, { HTTP_COOKIE: cookie });
+      assert.equal(ok.status, 303);
+      assert.equal(readSession(d(), id)?.color, '#445566');
+    });
+
+    it('makes one secret, mode 0600, whoever gets there first', async function () {
+      this.timeout(90_000); // three processes that load tsx, on a busy machine
+      const pages = await Promise.all(Array.from({ length: 4 }, () => fresh()));
+      const secret = join(root, 'sessions', '.secret');
+      assert.equal(statSync(secret).mode & 0o777, 0o600);
+      assert.equal(readFileSync(secret).length, 32);
+      for (const p of pages) assert.equal(p.token, csrfToken(readFileSync(secret), p.id));
+      assert.deepEqual(readdirSync(join(root, 'sessions')), ['.secret'], 'no temp file left');
+      // Two processes racing: both end up with the same secret.
+      const script = `import { dataDir } from './src/store/datadir.ts'; import { sessionSecret } from './src/store/sessions.ts';
+        process.stdout.write(sessionSecret(dataDir(process.argv[1])).toString('hex'));`;
+      rmSync(join(root, 'sessions'), { recursive: true });
+      const run = () =>
+        new Promise<string>((res, rej) =>
+          execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, root], { timeout: 80_000 }, (e, out) => (e ? rej(e) : res(out))),
+        );
+      const [a, b, c] = await Promise.all([run(), run(), run()]);
+      assert.equal(a.length, 64);
+      assert.ok(a === b && b === c);
+      assert.equal(readFileSync(secret).toString('hex'), a);
+    });
+
+    it('refreshes the mtime of a session used after a day, so prune keeps it', async () => {
+      const id = newSessionId();
+      const longAgo = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+      writeSession(d(), id, { name: 'erin', color: '#000000', created: longAgo.toISOString(), seen: longAgo.toISOString() });
+      const path = join(root, 'sessions', id);
+      utimesSync(path, longAgo, longAgo);
+      assert.deepEqual(pruneSessions(d(), 30, true), [id], 'unused: would go');
+      const r = await get(historyPage, '', { HTTP_COOKIE: `tailroom_session=${id}` });
+      assert.equal(r.status, 200);
+      assert.ok(Date.now() - statSync(path).mtimeMs < 60_000, 'a page view refreshed it');
+      assert.deepEqual(pruneSessions(d(), 30, false), [], 'used today: kept');
+      // Within the day nothing is touched again: the room handler's join stays a read.
+      const recent = new Date(Date.now() - 3600 * 1000);
+      utimesSync(path, recent, recent);
+      readSession(d(), id, Date.now());
+      assert.equal(Math.round(statSync(path).mtimeMs), recent.getTime());
     });
   });
 
@@ -531,10 +708,10 @@ describe('pages', () => {
     });
 
     it('shows the name read-only in settings and saves it whatever the form says', async () => {
-      const id = newSessionId();
-      const env = { HTTP_COOKIE: `tailroom_session=${id}`, HTTP_X_REMOTE_USER: 'carol' };
-      const page = await get(settingsPage, '', env);
+      const page = await get(settingsPage, '', { HTTP_X_REMOTE_USER: 'carol' });
       assert.match(page.body, /id="name" name="name" value="carol" readonly/);
+      const id = captured(/^tailroom_session=([A-Za-z0-9_-]{43});/, header(page, 'set-cookie'));
+      const env = { HTTP_COOKIE: `tailroom_session=${id}`, HTTP_X_REMOTE_USER: 'carol' };
       const token = captured(/name="csrf" value="([^"]+)"/, page.body);
       const r = await post(settingsPage, `name=mallory&color=%23123456&csrf=${token}`, env);
       assert.equal(r.status, 303);
