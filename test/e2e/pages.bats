@@ -238,7 +238,7 @@ seed_archive() {
   grep -q 'value="carol" readonly' "$OUT/body"
   run node -e '
     const WebSocket = require(process.argv[1] + "/node_modules/ws");
-    const ws = new WebSocket(process.argv[2], { headers: { "X-Remote-User": "carol" } });
+    const ws = new WebSocket(process.argv[2], { origin: "http://127.0.0.1", headers: { "X-Remote-User": "carol" } });
     ws.on("message", (m) => { console.log(m.toString()); ws.close(); });
     ws.on("close", () => process.exit(0));
     setTimeout(() => process.exit(1), 5000);
