@@ -103,7 +103,7 @@ export function leaveLoggedSince(path: string, name: string, since: string): boo
   }
 }
 
-/** The `t` of a stored line without parsing it: stored lines begin {"id":"…","t":"…". */
+/** The `t` of a stored line without parsing it: stored lines begin {"id":"...","t":"...". */
 function stampOf(line: string): string {
   const i = line.indexOf('","t":"');
   return i === -1 ? '' : line.slice(i + 7, line.indexOf('"', i + 7));
