@@ -307,6 +307,19 @@ export class Presence {
   }
 
   /**
+   * Could a reaper take our lock for stale about now? Asked of the mtime on disk, which
+   * reapers go by, when our own record of it is old: refreshes run late on a busy machine.
+   */
+  private lockLooksStale(): boolean {
+    if (this.lockFresh()) return false;
+    try {
+      return Date.now() - statSync(`${infoPath(this.d, this.room, this.name)}.lock`).mtimeMs > (this.opts.staleMs * 3) / 4;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
    * Leave: log the leave with `logLeave`, and give the name up, so that the leave is
    * logged exactly once whatever kills us on the way. With a fresh lock nobody else can
    * take the presence, so the leave is logged first: killed before the name is given
@@ -317,7 +330,7 @@ export class Presence {
    */
   async leave(logLeave: () => Promise<void>): Promise<boolean> {
     if (this.gone) return false;
-    if (this.lockFresh() && this.ownsPath()) {
+    if (!this.lockLooksStale() && this.ownsPath()) {
       try {
         await logLeave();
       } finally {
