@@ -369,8 +369,9 @@ export class Presence {
     void this.release?.().catch(() => undefined);
   }
 
-  /** A remover has our presence in a tombstone, and is logging its leave right now. */
+  /** A remover has claimed our presence (or has it in a tombstone), and is logging its leave. */
   beingRemoved(): boolean {
+    if (existsSync(join(this.dir, REMOVING))) return true;
     const prefix = `${REAPED}${this.name}-`;
     try {
       return readdirSync(roomUsersDir(this.d, this.room)).some((n) => n.startsWith(prefix));
@@ -379,10 +380,10 @@ export class Presence {
     }
   }
 
-  /** The directory at our path is still the one we created (not a newcomer's). */
+  /** The directory at our path is still the one we created (not a newcomer's), and no remover's. */
   ownsPath(): boolean {
     const info = readInfo(this.d, this.room, this.name);
-    return info !== undefined && info.pid === process.pid && info.host === thisHost();
+    return info !== undefined && info.pid === process.pid && info.host === thisHost() && !existsSync(join(this.dir, REMOVING));
   }
 
   /**
@@ -467,36 +468,42 @@ function identityOf(dir: string): string | undefined {
 }
 
 /**
+ * Inside a presence being removed: the remover's claim, an exclusive mkdir, so that of
+ * several removers exactly one logs the leave. The directory stays in place meanwhile:
+ * the name is not free until its leave is in the log, or a newcomer's join could land
+ * before it (and every roster would drop the newcomer on reading that leave).
+ */
+const REMOVING = '.removing';
+/** A claim this old belongs to a remover that died at work: cleared, for the next pass. */
+const REMOVING_ABANDONED_MS = 60_000;
+
+/**
  * Take the presence `name` away, alive or not (an admin's forced removal; `rm -r` does
- * the same, less politely), and let `logLeave` log its leave while the tombstone still
- * marks the removal as ours. False when it was gone already (another remover won).
+ * the same, less politely): claim it, let `logLeave` log its leave, then rename it to a
+ * tombstone and clear it. False when another remover has it, or it was gone already.
  * A holder killed between logging its own leave and giving the name up left a presence
  * whose leave is in the log already (a leave after the presence's `since`): removed
  * without another. `expected` (identityOf): the presence a reaper found dead; if a
- * newcomer took the name between that verdict and the rename, its presence is put back.
+ * newcomer took the name between that verdict and the claim, it is left alone.
  */
 export async function removePresence(d: DataDir, room: string, name: string, logLeave: () => Promise<void>, expected?: string): Promise<boolean> {
   const dir = presenceDir(d, room, name);
-  const tomb = tombstone(d, room, REAPED, name);
+  const claim = join(dir, REMOVING);
   try {
-    renameSync(dir, tomb);
-  } catch {
+    mkdirSync(claim);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && olderThan(claim, REMOVING_ABANDONED_MS)) rmSync(claim, { recursive: true, force: true });
     return false;
   }
-  if (expected !== undefined && identityOf(tomb) !== expected) {
-    try {
-      renameSync(tomb, dir);
-      return false;
-    } catch {
-      // Yet another joiner has the path now: the one we took is gone, and its holder
-      // finds out (its inbox disappears); its leave is ours to log, as for any removal.
-    }
+  if (expected !== undefined && identityOf(dir) !== expected) {
+    rmSync(claim, { recursive: true, force: true });
+    return false;
   }
   try {
-    const since = readInfoAt(join(tomb, 'info'))?.since;
+    const since = readInfoAt(join(dir, 'info'))?.since;
     if (typeof since !== 'string' || !leaveLoggedSince(roomLogPath(d, room), name, since)) await logLeave();
   } finally {
-    rmSync(tomb, { recursive: true, force: true });
+    bury(dir, tombstone(d, room, REAPED, name));
   }
   return true;
 }

@@ -64,7 +64,8 @@ count_log() { log_lines | grep -c -- "$1" || true; }
 }
 
 @test "handlers killed at random points of their leave: every join gets exactly one leave" {
-  start_server --set chat.presence_stale_ms=2000
+  # A stale time with room to spare: on a loaded machine a live handler can miss 2 s.
+  start_server --set chat.presence_stale_ms=4000
   present watcher 120
   run node "$ROOT/test/helpers/leave-stress.mjs" "$URL" "$DATA" 200 10
   echo "$output"
@@ -82,10 +83,10 @@ count_log() { log_lines | grep -c -- "$1" || true; }
       if (e.from === "watcher") continue;
       if (e.type === "join") {
         joins++;
-        if (here.get(e.from)) bad.push(`${e.from}: joined twice without a leave`);
+        if (here.get(e.from)) bad.push(`${e.from}: joined twice without a leave, at ${e.t}`);
         here.set(e.from, true);
       } else if (e.type === "leave") {
-        if (!here.get(e.from)) bad.push(`${e.from}: a leave without a join (${e.reason})`);
+        if (!here.get(e.from)) bad.push(`${e.from}: a leave without a join (${e.reason}), at ${e.t}`);
         here.set(e.from, false);
       } else if (e.type === "nick") bad.push("a nick nobody asked for");
     }
@@ -95,6 +96,6 @@ count_log() { log_lines | grep -c -- "$1" || true; }
     process.exit(bad.length || joins !== 200 ? 1 : 0);
   ' "$DATA/rooms/lobby.log"
   echo "$output"
-  assert_success
+  [ "$status" -eq 0 ] || { grep -v '"from":"watcher"' "$DATA/rooms/lobby.log" | grep -B3 -A3 -F "$(echo "$output" | grep -o 'at [0-9T:.Z-]*' | head -1 | cut -c4-)"; grep -i 'error\|warn' "$DATA.server.log" | grep -v audit | tail -5; false; }
   [ "$stress" -eq 0 ] # no client was refused its join
 }
