@@ -18,7 +18,6 @@ export const nick: Command = {
     if (wanted === before) return ctx.info(`you are already called ${before}`);
     const now = await ctx.rename(wanted);
     if (now === before) return ctx.info(`${wanted} is taken: you are still ${before}`);
-    await ctx.logEvent({ type: 'nick', from: before, name: now });
     if (now !== wanted) ctx.info(`${wanted} is taken: you are now ${now}`);
   },
 };

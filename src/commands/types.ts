@@ -20,7 +20,8 @@ export interface CommandContext {
   whisper(to: string, text: string): Promise<void>;
   /**
    * Take a new name, numbered if it is taken (`bob1`); resolves to the name now held,
-   * which is the old one when the first free variant was our own. Logs nothing.
+   * which is the old one when the first free variant was our own. Logs the `nick` itself,
+   * in step with the presence: a leave racing it can never land before it.
    */
   rename(wanted: string): Promise<string>;
 }

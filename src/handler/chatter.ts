@@ -87,6 +87,12 @@ export class Chatter {
   private closing = false;
   /** Leaving: nothing more is sent or logged. */
   private leaving = false;
+  /** The room log takes no more lines from us but the leave (see log()). */
+  private logClosed = false;
+  /** Our room lines, one after another: none can land after the leave. */
+  private logTail: Promise<unknown> = Promise.resolve();
+  /** A /nick under way: the leave waits for it, so it is never logged after the leave. */
+  private renaming: Promise<unknown> = Promise.resolve();
   private queue: Promise<void> = Promise.resolve();
   private readonly joinedAt = new Date().toISOString();
 
@@ -139,8 +145,18 @@ export class Chatter {
     this.send({ type: 'error', code, message });
   }
 
-  private async log(e: NewRoomEvent): Promise<void> {
-    await appendEvent(this.d, this.room, e, { sharedFs: this.cfg.files.shared_fs });
+  /**
+   * Append one room line, after any of ours still under way. Once the log is closed
+   * (leaving), anything but the leave is dropped: a message or a nick racing the
+   * disconnect never lands after our leave.
+   */
+  private log(e: NewRoomEvent): Promise<void> {
+    if (this.logClosed && e.type !== 'leave') return Promise.resolve();
+    const write = this.logTail.then(async () => {
+      await appendEvent(this.d, this.room, e, { sharedFs: this.cfg.files.shared_fs });
+    });
+    this.logTail = write.catch(() => undefined);
+    return write;
   }
 
   private reaped = async (u: UserSummary): Promise<void> => {
@@ -230,7 +246,7 @@ export class Chatter {
   }
 
   /** A follower with this server's watch settings. */
-  private follow(path: string, opts: Pick<FollowOptions, 'offset' | 'onLine' | 'onMissing' | 'coalesceMs'>): Follower {
+  private follow(path: string, opts: Pick<FollowOptions, 'offset' | 'onLine' | 'onMissing' | 'coalesceMs' | 'fixed'>): Follower {
     return new Follower(path, {
       ...opts,
       poll: this.cfg.files.watch === 'poll',
@@ -242,7 +258,8 @@ export class Chatter {
   /** Our inbox, from its first line; its disappearance means our presence was taken. */
   private followInbox(path: string): Follower {
     this.inboxRead = 0;
-    return this.follow(path, { offset: 0, onLine: (line) => this.inboxLine(line), onMissing: () => this.lostPresence() });
+    // fixed: once the presence is reaped, a newcomer's inbox may appear at this path.
+    return this.follow(path, { offset: 0, fixed: true, onLine: (line) => this.inboxLine(line), onMissing: () => this.lostPresence() });
   }
 
   /**
@@ -255,7 +272,12 @@ export class Chatter {
     setImmediate(() => {
       this.rotating = false;
       if (this.leaving || !this.presence || !this.inboxFollower) return;
-      if (rotateInbox(this.presence.inbox)) this.inboxRead = 0;
+      // The follower takes only this new file for ours: any other at the path is a newcomer's.
+      const ino = rotateInbox(this.presence.inbox);
+      if (ino !== undefined) {
+        this.inboxRead = 0;
+        this.inboxFollower.adopt(ino);
+      }
       this.inboxFollower.drain(); // the old file to its end, then the new one, watched
     });
   }
@@ -332,6 +354,8 @@ export class Chatter {
 
   private async handleLine(line: string): Promise<void> {
     if (this.leaving || !this.presence) return;
+    // After a stall our place may be someone else's: check (one read) before we speak for it.
+    if (!this.presence.lockFresh() && !this.presence.stillHeld()) return this.lostPresence();
     this.lastHeard = Date.now();
     if (line.trim() === '') return;
     let m: ClientMessage;
@@ -418,13 +442,25 @@ export class Chatter {
     };
   }
 
-  /** /nick: move the presence, then follow the new inbox and drain the old one to its end. */
-  private async rename(wanted: string): Promise<string> {
+  /**
+   * /nick: move the presence and log the nick, then follow the new inbox and drain the
+   * old one to its end. The leave waits for a rename under way (so the nick lands
+   * before it), and once leaving no rename begins.
+   */
+  private rename(wanted: string): Promise<string> {
+    if (this.leaving) return Promise.reject(new ProtocolError('bad_request', 'leaving: too late to change names'));
+    const run = this.renameNow(wanted);
+    this.renaming = run.catch(() => undefined);
+    return run;
+  }
+
+  private async renameNow(wanted: string): Promise<string> {
     const p = this.joined;
     const before = p.name;
     const now = await p.rename(wanted, this.reaped);
     if (now === undefined) throw new ProtocolError('bad_request', `no free name like ${wanted} in ${this.room}`);
     if (now === before) return now;
+    await this.log({ type: 'nick', from: before, name: now });
     const old = this.inboxFollower;
     // The old follower's onMissing may fire once its directory is gone; lostPresence
     // ignores it because the new directory is held.
@@ -436,16 +472,28 @@ export class Chatter {
     return now;
   }
 
-  /** Our presence directory vanished: an admin's `rm -r`, or we stalled and were reaped. */
+  /**
+   * Our presence is not ours any more: an admin's `rm -r`, or we stalled and were reaped
+   * (and a newcomer may hold the name now). Asked on events (the lock found compromised,
+   * the inbox gone or replaced, a line after a stall), never polled. We speak for that
+   * name no more: whoever took the presence logged its leave (a reaper, `tailroom kick`),
+   * so only a bare `rm -r` leaves the leave to us.
+   */
   private lostPresence(): void {
-    if (this.leaving || !this.presence || this.presence.stillHeld()) return;
+    const p = this.presence;
+    if (this.leaving || !p || p.stillHeld()) return;
     this.leaving = true;
-    const name = this.presence.name;
-    this.presence.abandon();
-    const alreadyLogged = leaveLoggedSince(this.logPath, name, this.joinedAt);
-    this.sendError('forbidden', 'you were removed from the room');
+    this.closing = true;
+    this.logClosed = true;
+    const name = p.name;
+    p.abandon();
+    const alreadyLogged = p.beingRemoved() || leaveLoggedSince(this.logPath, name, this.joinedAt);
+    this.sendError(
+      'forbidden',
+      'you were disconnected: this connection lost its place in the room (it stalled, or an admin removed it); reconnect to come back',
+    );
     audit(this.cfg, this.cgi, this.room, name, 'removed');
-    const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: this.presence.color, reason: 'kicked' });
+    const done = alreadyLogged ? Promise.resolve() : this.log({ type: 'leave', from: name, color: p.color, reason: 'kicked' });
     void done.catch(() => undefined).finally(() => this.finish(0));
   }
 
@@ -458,15 +506,17 @@ export class Chatter {
     await Promise.race([this.queue, new Promise((r) => setTimeout(r, 300))]);
     if (this.leaving) return;
     this.leaving = true;
+    await this.renaming; // bounded: a rename is a few mkdirs and one lock
+    this.logClosed = true;
     const p = this.presence;
-    if (p && (await p.vacate())) {
+    if (p) {
       try {
-        await this.log({ type: 'leave', from: p.name, color: p.color, reason });
+        await p.leave(() => this.log({ type: 'leave', from: p.name, color: p.color, reason }));
       } catch (e) {
         warn(`could not log leave of ${p.name}: ${(e as Error).message}`);
       }
+      audit(this.cfg, this.cgi, this.room, p.name, reason);
     }
-    if (p) audit(this.cfg, this.cgi, this.room, p.name, reason);
     this.finish(0);
   }
 

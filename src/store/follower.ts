@@ -24,6 +24,12 @@ export interface FollowOptions {
   /** The path stopped existing (renamed away or removed) and nothing replaced it yet. */
   onMissing?: () => void;
   /**
+   * One file for good, never a rotation: a different file at the path later is someone
+   * else's (an inbox whose presence was taken over by a newcomer), so it is never read;
+   * a missing or replaced file is reported through onMissing, once, and not looked for.
+   */
+  fixed?: boolean;
+  /**
    * Wake-ups closer together than this (ms) mean a busy file: stop waking for each change
    * and read every so often until a read finds nothing. 0 or absent: wake for every change.
    * Asked at each wake-up, so it can follow the size of the room.
@@ -62,6 +68,8 @@ export class Follower {
   private polling: boolean;
   private closed = false;
   private missingReported = false;
+  /** The inode a fixed file's owner replaced it with (adopt()); -1 = none. */
+  private adopted = -1;
   /** The byte before `offset` is a newline we consumed ourselves. */
   private atLineEnd = false;
   private readonly block = Buffer.alloc(READ_BLOCK);
@@ -200,6 +208,11 @@ export class Follower {
   drain(checkPath = true): void {
     if (this.closed) return;
     if (this.fd === undefined) {
+      // Not there when we began: whatever is there now was never ours.
+      if (this.opts.fixed) {
+        this.reportMissing();
+        return;
+      }
       if (!this.openCurrent(0)) {
         this.lookUntilBack();
         return;
@@ -215,16 +228,17 @@ export class Follower {
         st = statSync(this.path);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return;
-        if (!this.missingReported) {
-          this.missingReported = true;
-          this.opts.onMissing?.();
-        }
-        this.lookUntilBack();
+        this.reportMissing();
+        if (!this.opts.fixed) this.lookUntilBack();
         return; // keep the old descriptor: late writers may still append to it
       }
       clearInterval(this.missingPoll);
       this.missingPoll = undefined;
       if (st.ino === this.ino) return;
+      if (this.opts.fixed && st.ino !== this.adopted) {
+        this.reportMissing(); // replaced: someone else's file now
+        return;
+      }
       // Rotated: the old file is drained to EOF above; follow the new one from 0, and
       // watch the new file itself rather than through its directory.
       if (this.fd !== undefined) this.retire(this.fd, this.offset);
@@ -258,6 +272,20 @@ export class Follower {
     for (const line of text.split('\n')) {
       if (line !== '' && !this.closed) this.opts.onLine(line);
     }
+  }
+
+  /**
+   * For a fixed file: its owner is about to put the file with inode `ino` at the path
+   * itself (an inbox rotated once read), so that one is a rotation to follow, not a stranger.
+   */
+  adopt(ino: number): void {
+    this.adopted = ino;
+  }
+
+  private reportMissing(): void {
+    if (this.missingReported) return;
+    this.missingReported = true;
+    this.opts.onMissing?.();
   }
 
   /**

@@ -56,16 +56,17 @@ export async function deliver(d: DataDir, room: string, to: string, e: NewInboxE
  * The owner, having read its inbox, puts an empty one in its place: an empty file renamed
  * over the path, so the path is never missing (a missing inbox means a lost presence, and
  * an append would create it). Its follower drains the old file to its end, then follows
- * the new one. False when the presence directory is gone.
+ * the new one. Returns the new file's inode; undefined when the presence directory is gone.
  */
-export function rotateInbox(path: string): boolean {
+export function rotateInbox(path: string): number | undefined {
   const fresh = join(dirname(path), `.inbox-${process.pid}`);
   try {
     writeFileSync(fresh, '', { mode: 0o600 });
+    const { ino } = statSync(fresh);
     renameSync(fresh, path);
-    return true;
+    return ino;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
 }

@@ -3,17 +3,19 @@
 // A name is claimed by an exclusive mkdir (atomic, also on NFS), so two chatters can
 // never get the same one; the holder keeps a proper-lockfile lock on `info` fresh, and
 // a presence whose lock went stale (or whose process is gone) is reaped exactly once:
-// the reaper that wins the rename to a tombstone logs the `leave`.
+// the reaper that wins the rename to a tombstone logs the `leave`, unless its holder
+// logged one already (it leaves by logging first, then giving the name up).
 
 import * as nodeFs from 'node:fs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { properLockfile } from './lockfile.js';
-import { type DataDir, infoPath, inboxPath, presenceDir, roomUsersDir } from './datadir.js';
+import { type DataDir, infoPath, inboxPath, presenceDir, roomLogPath, roomUsersDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
 import { MAX_USER_LENGTH } from './names.js';
 import { loadSkeleton } from './confusables.js';
+import { leaveLoggedSince } from './roomlog.js';
 import type { UserSummary } from '../shared/protocol.js';
 
 export interface PresenceInfo {
@@ -78,8 +80,12 @@ export function pidAlive(pid: number): boolean {
 }
 
 export function readInfo(d: DataDir, room: string, name: string): PresenceInfo | undefined {
+  return readInfoAt(infoPath(d, room, name));
+}
+
+function readInfoAt(path: string): PresenceInfo | undefined {
   try {
-    const v = JSON.parse(readFileSync(infoPath(d, room, name), 'utf8')) as PresenceInfo;
+    const v = JSON.parse(readFileSync(path, 'utf8')) as PresenceInfo;
     return typeof v.name === 'string' && typeof v.color === 'string' ? v : undefined;
   } catch {
     return undefined;
@@ -188,6 +194,8 @@ export class Presence {
   private release: (() => Promise<void>) | undefined;
   private gone = false;
   private detached = false;
+  /** When our lock's mtime was last set (by our clock): a reaper goes by that mtime. */
+  private refreshedAt = 0;
 
   private constructor(
     readonly d: DataDir,
@@ -251,15 +259,38 @@ export class Presence {
   private async claim(): Promise<void> {
     this.writeInfo();
     writeFileSync(this.inbox, '', { flag: 'a', mode: 0o600 });
-    this.release = await (await properLockfile()).lock(infoPath(this.d, this.room, this.name), {
+    await this.lock();
+  }
+
+  private async lock(): Promise<void> {
+    this.refreshedAt = Date.now();
+    const name = this.name;
+    this.release = await (await properLockfile()).lock(infoPath(this.d, this.room, name), {
       realpath: false,
       fs: this.lockFs,
       stale: this.opts.staleMs,
       update: Math.max(1000, Math.floor(this.opts.staleMs / 2)),
       onCompromised: () => {
-        if (!this.gone) this.opts.onLost();
+        if (this.gone || name !== this.name) return;
+        if (this.ownsPath()) void this.relock();
+        else this.opts.onLost();
       },
     });
+  }
+
+  /**
+   * Our lock was touched by someone else while the presence is still ours: a former
+   * holder of this name, stalled and reaped, whose refresh was under way when it
+   * stopped, sets the mtime of our lock when it wakes. Take the lock again rather than
+   * go on unlocked, which would get us reaped as dead.
+   */
+  private async relock(): Promise<void> {
+    try {
+      nodeFs.rmdirSync(`${infoPath(this.d, this.room, this.name)}.lock`);
+      await this.lock();
+    } catch {
+      if (!this.gone) this.opts.onLost();
+    }
   }
 
   private writeInfo(): void {
@@ -318,9 +349,59 @@ export class Presence {
     return undefined;
   }
 
-  /** Is our directory still there? An admin's `rm -r` or a reaper removes it. */
+  /**
+   * Is the presence at our path still ours? An admin's `rm -r` or a reaper removes it,
+   * and then a newcomer may take the name: a directory being there proves nothing.
+   */
   stillHeld(): boolean {
-    return !this.gone && existsSync(infoPath(this.d, this.room, this.name));
+    return !this.gone && this.ownsPath();
+  }
+
+  /**
+   * Our lock was refreshed recently enough that no reaper can have taken it for stale
+   * (a quarter of the stale time to spare). False after a stall (kill -STOP, a swapped
+   * out or suspended machine): then the presence may have been reaped, and only
+   * stillHeld() can tell. Costs no I/O, so it can be asked for every line.
+   */
+  lockFresh(): boolean {
+    return !this.gone && Date.now() - this.refreshedAt < (this.opts.staleMs * 3) / 4;
+  }
+
+  /**
+   * Could a reaper take our lock for stale about now? Asked of the mtime on disk, which
+   * reapers go by, when our own record of it is old: refreshes run late on a busy machine.
+   */
+  private lockLooksStale(): boolean {
+    if (this.lockFresh()) return false;
+    try {
+      return Date.now() - statSync(`${infoPath(this.d, this.room, this.name)}.lock`).mtimeMs > (this.opts.staleMs * 3) / 4;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * Leave: log the leave with `logLeave`, and give the name up, so that the leave is
+   * logged exactly once whatever kills us on the way. With a fresh lock nobody else can
+   * take the presence, so the leave is logged first: killed before the name is given
+   * up, we leave a presence whose leave is in the log, which the reaper removes without
+   * logging another. With a stale lock a reaper may be at work: then whoever wins the
+   * rename to a tombstone logs, as reapers do. Returns false when the presence was
+   * taken from us: its remover logs the leave.
+   */
+  async leave(logLeave: () => Promise<void>): Promise<boolean> {
+    if (this.gone) return false;
+    if (!this.lockLooksStale() && this.ownsPath()) {
+      try {
+        await logLeave();
+      } finally {
+        await this.vacate();
+      }
+      return true;
+    }
+    if (!(await this.vacate())) return false;
+    await logLeave();
+    return true;
   }
 
   /**
@@ -349,10 +430,21 @@ export class Presence {
     void this.release?.().catch(() => undefined);
   }
 
-  /** The directory at our path is still the one we created (not a newcomer's). */
-  private ownsPath(): boolean {
+  /** A remover has claimed our presence (or has it in a tombstone), and is logging its leave. */
+  beingRemoved(): boolean {
+    if (existsSync(join(this.dir, REMOVING))) return true;
+    const prefix = `${REAPED}${this.name}-`;
+    try {
+      return readdirSync(roomUsersDir(this.d, this.room)).some((n) => n.startsWith(prefix));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The directory at our path is still the one we created (not a newcomer's), and no remover's. */
+  ownsPath(): boolean {
     const info = readInfo(this.d, this.room, this.name);
-    return info !== undefined && info.pid === process.pid && info.host === thisHost();
+    return info !== undefined && info.pid === process.pid && info.host === thisHost() && !existsSync(join(this.dir, REMOVING));
   }
 
   /**
@@ -363,7 +455,13 @@ export class Presence {
   private readonly lockFs = {
     mkdir: nodeFs.mkdir,
     stat: nodeFs.stat,
-    utimes: nodeFs.utimes,
+    utimes: (path: string, atime: Date, mtime: Date, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      const at = Date.now();
+      nodeFs.utimes(path, atime, mtime, (err) => {
+        if (!err) this.refreshedAt = at;
+        cb(err);
+      });
+    },
     realpath: nodeFs.realpath,
     rmdir: (path: string, cb: (err: NodeJS.ErrnoException | null) => void) => (this.detached ? cb(null) : nodeFs.rmdir(path, cb)),
     rmdirSync: (path: string) => {
@@ -387,6 +485,8 @@ export async function reapIfDead(
   quick = false,
 ): Promise<boolean> {
   const dir = presenceDir(d, room, name);
+  const seen = identityOf(dir);
+  if (seen === undefined) return false;
   const info = readInfo(d, room, name);
   let dead = false;
   if (info && info.host === thisHost() && info.pid !== process.pid && !pidAlive(info.pid)) {
@@ -412,25 +512,59 @@ export async function reapIfDead(
     }
   }
   if (!dead) return false;
-  return removePresence(d, room, name, () => onReaped({ name, color: info?.color ?? '' }));
+  return removePresence(d, room, name, () => onReaped({ name, color: info?.color ?? '' }), seen);
 }
 
 /**
- * Take the presence `name` away, alive or not (an admin's forced removal; `rm -r` does
- * the same, less politely), and let `logLeave` log its leave while the tombstone still
- * marks the removal as ours. False when it was gone already (another remover won).
+ * What tells a presence from a later one at the same path: its directory's inode, and
+ * the pid and time in its info (an inode is soon reused once its directory is removed).
  */
-export async function removePresence(d: DataDir, room: string, name: string, logLeave: () => Promise<void>): Promise<boolean> {
-  const tomb = tombstone(d, room, REAPED, name);
+function identityOf(dir: string): string | undefined {
   try {
-    renameSync(presenceDir(d, room, name), tomb);
+    const info = readInfoAt(join(dir, 'info'));
+    return `${statSync(dir).ino} ${info?.pid} ${info?.since}`;
   } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Inside a presence being removed: the remover's claim, an exclusive mkdir, so that of
+ * several removers exactly one logs the leave. The directory stays in place meanwhile:
+ * the name is not free until its leave is in the log, or a newcomer's join could land
+ * before it (and every roster would drop the newcomer on reading that leave).
+ */
+const REMOVING = '.removing';
+/** A claim this old belongs to a remover that died at work: cleared, for the next pass. */
+const REMOVING_ABANDONED_MS = 60_000;
+
+/**
+ * Take the presence `name` away, alive or not (an admin's forced removal; `rm -r` does
+ * the same, less politely): claim it, let `logLeave` log its leave, then rename it to a
+ * tombstone and clear it. False when another remover has it, or it was gone already.
+ * A holder killed between logging its own leave and giving the name up left a presence
+ * whose leave is in the log already (a leave after the presence's `since`): removed
+ * without another. `expected` (identityOf): the presence a reaper found dead; if a
+ * newcomer took the name between that verdict and the claim, it is left alone.
+ */
+export async function removePresence(d: DataDir, room: string, name: string, logLeave: () => Promise<void>, expected?: string): Promise<boolean> {
+  const dir = presenceDir(d, room, name);
+  const claim = join(dir, REMOVING);
+  try {
+    mkdirSync(claim);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && olderThan(claim, REMOVING_ABANDONED_MS)) rmSync(claim, { recursive: true, force: true });
+    return false;
+  }
+  if (expected !== undefined && identityOf(dir) !== expected) {
+    rmSync(claim, { recursive: true, force: true });
     return false;
   }
   try {
-    await logLeave();
+    const since = readInfoAt(join(dir, 'info'))?.since;
+    if (typeof since !== 'string' || !leaveLoggedSince(roomLogPath(d, room), name, since)) await logLeave();
   } finally {
-    rmSync(tomb, { recursive: true, force: true });
+    bury(dir, tombstone(d, room, REAPED, name));
   }
   return true;
 }

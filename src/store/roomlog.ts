@@ -73,18 +73,46 @@ export function linesSince(path: string, since: string, end: number, maxBytes = 
   }
 }
 
-/** How many of the last lines a "was the leave logged?" check reads: it runs moments after the leave. */
-const LEAVE_LOOKBACK_LINES = 200;
+/** How far back a "was the leave logged?" check reads at most. */
+const LEAVE_LOOKBACK_BYTES = 8 * 1024 * 1024;
+/**
+ * Lines land in about the order they were stamped, not exactly: a writer stamps, then
+ * appends (after waiting for the log's lock, on a shared filesystem). Reading back, a
+ * line stamped this long before `since` ends the search.
+ */
+const STAMP_DISORDER_MS = 60_000;
 
 /**
- * Is a `leave` of `name` at or after `since` (ISO time) among the log's last lines? So a
- * chatter removed by force, and the admin who removed it, log that leave only once.
+ * Is a `leave` of `name` stamped at or after `since` (ISO time) in the log? So a chatter
+ * removed by force, and the admin who removed it, log that leave only once, and a reaper
+ * logs none for a holder that logged its own leave before it died. Reads back from the
+ * end, only as far as lines stamped before `since` (with some disorder allowed for).
  */
 export function leaveLoggedSince(path: string, name: string, since: string): boolean {
-  return recentLines(path, LEAVE_LOOKBACK_LINES, logSize(path)).some((line) => {
-    const e = parseEventLine(line);
-    return e?.type === 'leave' && e.from === name && e.t >= since;
-  });
+  const size = logSize(path);
+  if (size === 0) return false;
+  const from = Date.parse(since);
+  const stop = Number.isNaN(from) ? '' : new Date(from - STAMP_DISORDER_MS).toISOString();
+  const fd = openSync(path, 'r');
+  try {
+    for (const [line, start] of linesBackward(fd, size)) {
+      if (size - start > LEAVE_LOOKBACK_BYTES) return false;
+      if (!isEventLine(line)) continue;
+      if (stampOf(line) < stop) return false;
+      if (!line.includes('"type":"leave"')) continue; // only a candidate is parsed
+      const e = parseEventLine(line);
+      if (e?.type === 'leave' && e.from === name && e.t >= since) return true;
+    }
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The `t` of a stored line without parsing it: stored lines begin {"id":"...","t":"...". */
+function stampOf(line: string): string {
+  const i = line.indexOf('","t":"');
+  return i === -1 ? '' : line.slice(i + 7, line.indexOf('"', i + 7));
 }
 
 export function logSize(path: string): number {

@@ -122,6 +122,23 @@ for (const poll of [false, true]) {
       await until(() => got.length === 2, 3000);
       assert.deepEqual(got, ['new-1', 'late-in-old']);
     });
+
+    it('a fixed file (an inbox) replaced at its path: reported missing once, the new file never read', async () => {
+      await f.close();
+      let missing = 0;
+      f = new Follower(path, { poll, pollIntervalMs: 50, fixed: true, onLine: (l) => got.push(l), onMissing: () => missing++ });
+      await f.start();
+      appendFileSync(path, 'mine\n');
+      await until(() => got.length === 1);
+      renameSync(path, `${path}.tomb`);
+      writeFileSync(path, "the newcomer's\n");
+      appendFileSync(path, 'whisper to the newcomer\n');
+      await until(() => missing === 1);
+      await sleep(300);
+      assert.deepEqual(got, ['mine']);
+      assert.equal(missing, 1);
+    });
+
     it('two rotations in quick succession: the segment in between is not skipped', async () => {
       renameSync(path, `${path}.1`);
       await sleep(200);
