@@ -1,4 +1,4 @@
-// The embedded STUN server (DESIGN.md section 1): the server of npm node-stun, the code its
+// The embedded STUN server (docs/design.md, Processes): the server of npm node-stun, the code its
 // `node-stun-server` command runs, configured from [stun] in chat.ini instead of a
 // node-stun.ini in the working directory. Browsers ask it for their address as seen from
 // the server (a server-reflexive ICE candidate); RFC 3489 also wants a second address and
