@@ -98,3 +98,30 @@ stop_bg() {
 }
 
 log_lines() { cat "$DATA/rooms/${1:-lobby}.log" 2>/dev/null; }
+
+# Instances of `tailroom start` named A, B…, whose pids are in PID_<NAME> (twohosts.bats,
+# gluster.bats start them).
+# stop_instance NAME: stop it, by pid, with SIGKILL after 10 s
+stop_instance() {
+  local v="PID_$1" i
+  local pid=${!v:-}
+  [[ -n $pid ]] || return 0
+  kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  printf -v "PID_$1" '%s' ''
+}
+
+# kill9_instance NAME: SIGKILL to websocketd's process group (websocketd and every
+# handler) and to tailroom start: a host that lost power, as far as the files can tell.
+kill9_instance() {
+  local v="PID_$1"
+  local pid=${!v} wsd
+  wsd=$(pgrep -P "$pid" -x websocketd)
+  [[ -n $wsd ]]
+  kill -9 -- "-$wsd"
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  printf -v "PID_$1" '%s' ''
+}

@@ -35,27 +35,6 @@ start_instance() {
   return 1
 }
 
-stop_instance() {
-  local v="PID_$1"
-  local pid=${!v:-}
-  [[ -n $pid ]] || return 0
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  printf -v "PID_$1" '%s' ''
-}
-
-# kill9_instance NAME: SIGKILL to websocketd's process group (websocketd and every
-# handler) and to tailroom start: a host that lost power, as far as the files can tell.
-kill9_instance() {
-  local v="PID_$1"
-  local pid=${!v} wsd
-  wsd=$(pgrep -P "$pid" -x websocketd)
-  [[ -n $wsd ]]
-  kill -9 -- "-$wsd"
-  kill -9 "$pid"
-  wait "$pid" 2>/dev/null || true
-  printf -v "PID_$1" '%s' ''
-}
 
 @test "chatters on two instances over one data dir see each other, presence merged; a killed instance's chatters are reaped" {
   local other=""
