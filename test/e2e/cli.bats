@@ -235,6 +235,7 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   kill -9 "$(handler_pids | head -1)"
   old=$(printf 'o%.0s' $(seq 43))
   printf '{"name":"old","color":"","created":"2020-01-01T00:00:00Z","seen":"2020-01-01T00:00:00Z"}\n' >"$DATA/sessions/$old"
+  touch -d 2020-01-01 "$DATA/sessions/$old" # last used then: a read refreshes the mtime
   fresh=$(session fresh | cut -d= -f2)
   run admin prune --days 30 --dry-run
   assert_success
@@ -291,12 +292,13 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   kill -9 "$(presence_pid erin)"
   old=$(printf 'o%.0s' $(seq 43))
   printf '{"name":"old","color":"","created":"2020-01-01T00:00:00Z","seen":"2020-01-01T00:00:00Z"}\n' >"$DATA/sessions/$old"
+  touch -d 2020-01-01 "$DATA/sessions/$old" # last used then: a read refreshes the mtime
   run admin prune --days 30 --dry-run --json
   assert_success
-  assert_output '{"dryRun":true,"days":30,"reaped":0,"sessions":1}'
+  assert_output '{"dryRun":true,"days":30,"reaped":0,"sessions":1,"roomDays":30,"rooms":[]}'
   run admin prune --days 30 --json
   assert_success
-  assert_output '{"dryRun":false,"days":30,"reaped":1,"sessions":1}'
+  assert_output '{"dryRun":false,"days":30,"reaped":1,"sessions":1,"roomDays":30,"rooms":[]}'
   run admin prune --days -1 --json
   assert_failure 2
 }
