@@ -53,7 +53,7 @@ async function appends(dirs: string[], count: number, writers: number): Promise<
 
 function connect(url: string, name: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: { 'X-Remote-User': name } });
+    const ws = new WebSocket(url, { origin: 'http://127.0.0.1', headers: { 'X-Remote-User': name } });
     const timer = setTimeout(() => reject(new Error(`no welcome from ${url}`)), 10_000);
     ws.once('error', reject);
     ws.on('message', function first(data) {

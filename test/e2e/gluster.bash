@@ -131,7 +131,7 @@ wait_long() {
 }
 
 INSTANCE_FLAGS=(--set files.shared_fs=true --set files.watch=poll --set chat.presence_stale_ms=2000
-  --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set chat.rate_per_sec=0)
+  --set stun.enabled=false --set server.trusted_user_header=X-Remote-User --set server.origin=127.0.0.1 --set chat.rate_per_sec=0)
 
 # start_instance NAME DATA_DIR [HOSTNAME] [tailroom start flags...]: sets PORT_<NAME>,
 # PID_<NAME> (tailroom start). With HOSTNAME it runs in its own UTS namespace, so its
