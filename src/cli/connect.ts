@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { dataDir } from '../store/datadir.js';
 import { formatText, ROOM_EVENT_TYPES, type ServerMessage } from '../shared/protocol.js';
 import { safeLines } from '../shared/text.js';
+import { backoffMs } from '../shared/reconnect.js';
 import { serverUrl } from '../launch/websocketd.js';
 import { newSessionId, SESSION_COOKIE, writeSession } from '../store/sessions.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
@@ -35,12 +36,6 @@ const FIRST_WORD_MS = 5000;
 const RETRIES = 30;
 /** Room event ids remembered, so a resumed replay never prints an event twice. */
 const SEEN_IDS = 5000;
-
-/** The browser's backoff: 0.5 s doubling to 30 s, each wait drawn from its upper half. */
-export function backoffMs(attempt: number, random = Math.random()): number {
-  const ceiling = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
-  return Math.round(ceiling / 2 + (random * ceiling) / 2);
-}
 
 /** The URL to come back to: the same, asking for every event after `since`. */
 export function resumeUrl(url: string, since: string | undefined): string {

@@ -2,6 +2,7 @@
 // backoff, resuming with ?since=<last room event id> so nothing is missed or doubled.
 
 import { type ClientMessage, type Limits, ROOM_EVENT_TYPES, type ServerMessage } from '../shared/protocol.js';
+import { backoffMs } from '../shared/reconnect.js';
 
 export type ConnState =
   | { kind: 'connecting'; attempt: number }
@@ -9,12 +10,6 @@ export type ConnState =
   | { kind: 'waiting'; until: number; attempt: number }
   | { kind: 'offline' }
   | { kind: 'stopped'; reason: string };
-
-/** Backoff: 0.5 s doubling to 30 s, each wait drawn from its upper half (no thundering herd). */
-export function backoffMs(attempt: number, random = Math.random()): number {
-  const ceiling = Math.min(30000, 500 * 2 ** Math.min(attempt, 10));
-  return Math.round(ceiling / 2 + (random * ceiling) / 2);
-}
 
 export interface ConnectionEvents {
   message(m: ServerMessage): void;
