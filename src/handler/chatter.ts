@@ -231,6 +231,7 @@ export class Chatter {
     }
     this.sendError('forbidden', `too many connections from your address (${addr}): at most ${limit} at once; close another tab or window`);
     audit(this.cfg, this.cgi, this.room, name, 'refused');
+    this.closing = true; // stdin's end after this is no leave: nothing was joined
     this.finish(0);
     return false;
   }
