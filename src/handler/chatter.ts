@@ -29,7 +29,8 @@ import {
 } from '../shared/protocol.js';
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
-import { identify } from '../identity.js';
+import { type Identity, identify } from '../identity.js';
+import { mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
 import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
@@ -95,6 +96,8 @@ export class Chatter {
   private renaming: Promise<unknown> = Promise.resolve();
   private queue: Promise<void> = Promise.resolve();
   private readonly joinedAt = new Date().toISOString();
+  /** The registered name this chatter proved (src/access.ts), if any. */
+  private proved: string | undefined;
 
   constructor(
     private readonly cfg: Config,
@@ -131,10 +134,9 @@ export class Chatter {
     return this.presence;
   }
 
-  private identity(): UserSummary {
-    // The same answer the pages give: a trusted proxy header, else the session, else the default.
-    const { name, color } = identify(this.cfg, this.d, this.cgi ?? this.req);
-    return { name, color };
+  /** The same answer the pages give: a trusted proxy header, else the session, else the default. */
+  private identity(): Identity {
+    return identify(this.cfg, this.d, this.cgi ?? this.req);
   }
 
   private send(m: ServerMessage): void {
@@ -166,11 +168,15 @@ export class Chatter {
   async start(): Promise<void> {
     const me = this.identity();
     const stale = this.cfg.chat.presence_stale_ms;
+    this.proved = provedName(this.d, me);
+    const access = roomAccess(this.d, this.room, me, this.proved);
+    if (!access.ok) return this.refuse(me.name, REFUSALS[access.refusal ?? 'private']);
     if (!this.takeAddressSlot(me.name)) return;
     this.presence = await Presence.join(this.d, this.room, me.name, me.color, {
       staleMs: stale,
       onLost: () => this.lostPresence(),
       onReaped: this.reaped,
+      mayUse: mayUseName(this.d, me, this.proved),
     });
     if (this.closing) {
       await this.presence.vacate(); // asked to leave while joining: leave no ghost behind
@@ -190,6 +196,8 @@ export class Chatter {
       users: this.roster.list(),
       iceServers: iceServersFor(this.cfg, this.cgi?.host, this.presence.name),
       limits: limitsOf(this.cfg),
+      ...(access.settings.topic ? { topic: access.settings.topic } : {}),
+      ...(access.operator && this.proved === this.presence.name ? { operator: true as const } : {}),
     });
     this.replay(end);
 
@@ -229,11 +237,16 @@ export class Chatter {
       this.releaseSlot = release;
       return true;
     }
-    this.sendError('forbidden', `too many connections from your address (${addr}): at most ${limit} at once; close another tab or window`);
+    this.refuse(name, `too many connections from your address (${addr}): at most ${limit} at once; close another tab or window`);
+    return false;
+  }
+
+  /** Turned away before joining: an error, then close; no join line, no presence, no history. */
+  private refuse(name: string, why: string): void {
+    this.sendError('forbidden', why);
     audit(this.cfg, this.cgi, this.room, name, 'refused');
     this.closing = true; // stdin's end after this is no leave: nothing was joined
     this.finish(0);
-    return false;
   }
 
   /**

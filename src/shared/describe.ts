@@ -18,6 +18,7 @@ export type Description =
   | { kind: 'me'; from: string; text: string }
   | { kind: 'whisper'; from: string; to: string; text: string }
   | { kind: 'announce'; text: string }
+  | { kind: 'topic'; from: string; note: string; text: string }
   | { kind: 'join'; from: string; note: string }
   | { kind: 'leave'; from: string; note: string }
   | { kind: 'nick'; from: string; note: string }
@@ -41,6 +42,8 @@ export function describe(e: Describable): Description {
       return { kind: 'whisper', from: e.from, to: e.to, text: e.text };
     case 'announce':
       return { kind: 'announce', text: e.text };
+    case 'topic':
+      return { kind: 'topic', from: e.from, note: 'set the topic', text: e.text };
     case 'join':
       return { kind: 'join', from: e.from, note: 'joined' };
     case 'leave':

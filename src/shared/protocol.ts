@@ -25,12 +25,13 @@ export type RoomEvent = EventBase &
     | { type: 'color'; from: string; color: string }
     | { type: 'nick'; from: string; name: string }
     | { type: 'announce'; text: string }
+    | { type: 'topic'; from: string; text: string }
   );
 
 export type RoomEventType = RoomEvent['type'];
 
 /** Every room event type, checked against RoomEvent: all of them, nothing else. */
-const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1 } satisfies Record<RoomEventType, 1>;
+const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1, topic: 1 } satisfies Record<RoomEventType, 1>;
 /** What a room log holds (each with an id `?since=` counts from), and all the archive shows. */
 export const ROOM_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(ROOM_EVENT_TYPE_LIST));
 
@@ -43,7 +44,23 @@ export type InboxEntry =
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
   | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | { type: 'kick'; id: string; t: string; from?: string; text?: string }
-  | { type: 'announce'; id: string; t: string; text: string };
+  | { type: 'announce'; id: string; t: string; text: string }
+  | InviteEntry;
+
+/**
+ * An invitation to another room, to one chatter: `href` is the page that admits the
+ * session opening it (join?room=R&invite=TOKEN), relative to the chat page.
+ */
+export interface InviteEntry {
+  type: 'invite';
+  id: string;
+  t: string;
+  from: string;
+  room: string;
+  href: string;
+  /** Made by /private: a room for just the two of them. */
+  private?: true;
+}
 
 export interface UserSummary {
   name: string;
@@ -102,12 +119,17 @@ export type ServerMessage =
       users: UserSummary[];
       iceServers: IceServer[];
       limits: Limits;
+      /** The room's topic (rooms/<room>.ini), when it has one. */
+      topic?: string;
+      /** This chatter may use the operators' commands here. */
+      operator?: true;
     }
   | RoomEvent
   | { type: 'users'; users: UserSummary[] }
   | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
   | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
+  | InviteEntry
   | { type: 'info'; text: string }
   | { type: 'error'; code: ErrorCode; message: string }
   | { type: 'pong' };
@@ -184,7 +206,7 @@ function clock(t: string): string {
 }
 
 /** How a text line marks what it shows, after the time: the original system's notation. */
-const TEXT_MARKS = { join: '-->', leave: '<--', color: '***', nick: '***', roll: '***', announce: '***', info: '***' } as const;
+const TEXT_MARKS = { join: '-->', leave: '<--', color: '***', nick: '***', roll: '***', topic: '***', announce: '***', info: '***' } as const;
 
 /**
  * The original system's human-readable line, for `?format=text` and `tailroom tail`:
@@ -207,6 +229,8 @@ function textLine(m: ServerMessage): string {
       return `*** welcome to ${m.room}, ${m.you.name}. Here: ${m.users.map((u) => u.name).join(', ')}`;
     case 'pong':
       return '*** pong';
+    case 'invite':
+      return `${at}*** ${m.from} invites you to ${m.room}: ${m.href}`;
   }
   const d = describe(m);
   switch (d.kind) {
@@ -218,6 +242,8 @@ function textLine(m: ServerMessage): string {
       return `${at}${d.from} -> ${d.to}: ${d.text}`;
     case 'announce':
       return `${at}${TEXT_MARKS.announce} ${d.text}`;
+    case 'topic':
+      return `${at}${TEXT_MARKS.topic} ${d.from} ${d.note}: ${d.text}`;
     case 'info':
       return `${at}${TEXT_MARKS.info} ${d.note}`;
     case 'error':

@@ -8,10 +8,12 @@ export interface DataDir {
   rooms: string;
   users: string;
   sessions: string;
+  /** Registered names (src/store/registry.ts). */
+  names: string;
 }
 
 export function dataDir(root: string): DataDir {
-  return { root, rooms: join(root, 'rooms'), users: join(root, 'users'), sessions: join(root, 'sessions') };
+  return { root, rooms: join(root, 'rooms'), users: join(root, 'users'), sessions: join(root, 'sessions'), names: join(root, 'names') };
 }
 
 export function roomLogPath(d: DataDir, room: string): string {
@@ -46,4 +48,24 @@ export function sessionSecretPath(d: DataDir): string {
 /** One file per history search running on a host (src/store/searchslots.ts). */
 export function searchSlotsDir(d: DataDir): string {
   return join(d.root, '.searches');
+}
+
+/** A registered name: its password hash (src/store/registry.ts). */
+export function registrationPath(d: DataDir, name: string): string {
+  return join(d.names, name);
+}
+
+/** A room's settings: who may enter, its operators, its topic (src/store/roomsettings.ts). */
+export function roomSettingsPath(d: DataDir, room: string): string {
+  return join(d.rooms, `${room}.ini`);
+}
+
+/** A room's open invites, one file per token (src/store/invites.ts). */
+export function invitesDir(d: DataDir, room: string): string {
+  return join(d.rooms, `${room}.invites`);
+}
+
+/** Recent failed sign-ins, one file per name or address (src/store/attempts.ts). */
+export function attemptsDir(d: DataDir): string {
+  return join(d.root, '.attempts');
 }

@@ -117,7 +117,12 @@ export async function appendLine(path: string, line: string, opts: AppendOptions
 
 /** Whole-file JSON (sessions, presence info): temp file + rename, so readers see all or nothing. */
 export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value)}\n`);
+}
+
+/** Any whole file (a room's .ini) the same way: temp file in the same directory, then rename. */
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
   const tmp = `${dirname(path)}/.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, text, { mode });
   renameSync(tmp, path);
 }

@@ -34,6 +34,8 @@ export interface PresenceOptions {
   staleMs: number;
   /** Called if the lock is lost: an admin removed the presence, or the process stalled. */
   onLost: () => void;
+  /** Whether this chatter may be called a name (registered names: src/access.ts); a name it may not use counts as taken. */
+  mayUse?: (name: string) => boolean;
 }
 
 function numbered(base: string, n: number): string {
@@ -230,6 +232,7 @@ export class Presence {
     mkdirSync(roomUsersDir(d, room), { recursive: true });
     for (let n = 0; n <= MAX_NUMBER; n++) {
       const name = numbered(wanted, n);
+      if (opts.mayUse && !opts.mayUse(name)) continue;
       const dir = presenceDir(d, room, name);
       try {
         mkdirSync(dir);
@@ -317,6 +320,7 @@ export class Presence {
     for (let n = 0; n <= MAX_NUMBER; n++) {
       const name = numbered(wanted, n);
       if (name === this.name) return name;
+      if (this.opts.mayUse && !this.opts.mayUse(name)) continue;
       const dir = presenceDir(this.d, this.room, name);
       try {
         mkdirSync(dir);

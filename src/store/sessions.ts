@@ -25,6 +25,26 @@ export interface Session {
   seen: string;
   /** Written by older versions (derived from the id alone): never trusted, dropped on the next save. */
   csrf?: string;
+  /** The registered name this session proved the password of, and the seal of the hash it proved (void when the password changes). */
+  proved?: { name: string; seal: string };
+  /** Rooms this session may enter: room -> the seal of the room key when granted ('' for none), void when the key changes. */
+  grants?: Record<string, string>;
+}
+
+/** Most rooms one session holds grants for: the oldest go first. */
+export const MAX_GRANTS = 200;
+
+/** The grant a session holds for a room, or undefined (own properties only: a room may be called `constructor`). */
+export function grantOf(s: Session | undefined, room: string): string | undefined {
+  const g = s?.grants;
+  return g && typeof g === 'object' && Object.hasOwn(g, room) && typeof g[room] === 'string' ? g[room] : undefined;
+}
+
+/** The session with a grant for `room` added (the newest last, the oldest dropped past MAX_GRANTS). */
+export function withGrant(s: Session, room: string, seal: string): Session {
+  const grants = Object.entries(s.grants && typeof s.grants === 'object' ? s.grants : {}).filter(([r]) => r !== room);
+  grants.push([room, seal]);
+  return { ...s, grants: Object.fromEntries(grants.slice(-MAX_GRANTS)) };
 }
 
 export function newSessionId(): string {

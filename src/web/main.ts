@@ -138,6 +138,9 @@ function onMessage(m: ServerMessage): void {
       return;
     case 'pong':
       return;
+    case 'invite':
+      log.add({ type: 'info', text: `${m.from} invites you to ${m.room}` });
+      return;
   }
   if (!ROOM_EVENT_TYPES.has(m.type)) return;
   const fresh = log.add(m);

@@ -1,0 +1,77 @@
+// Who may enter a room and who may use a name: one rule, asked by the room handler
+// before it joins, by every page before it shows a room, and by the CLI. The rules are
+// files (rooms/<room>.ini, names/<name>, grants in sessions/<id>), see docs/design.md.
+
+import type { Identity } from './identity.js';
+import type { DataDir } from './store/datadir.js';
+import { sealOf } from './store/passwords.js';
+import { readRegistration, registeredAs } from './store/registry.js';
+import { type RoomSettings, readRoomSettings } from './store/roomsettings.js';
+import { grantOf } from './store/sessions.js';
+
+/**
+ * The registered name this identity has proved, or undefined: the SSO proxy's name, or
+ * the session's proof while it matches the name's current password hash.
+ */
+export function provedName(d: DataDir, id: Identity): string | undefined {
+  if (id.source === 'trusted') return id.name;
+  const proof = id.session?.proved;
+  if (!proof || typeof proof.name !== 'string' || typeof proof.seal !== 'string') return undefined;
+  const reg = readRegistration(d, proof.name);
+  return reg?.hash && sealOf(reg.hash) === proof.seal ? proof.name : undefined;
+}
+
+/**
+ * Whether this identity may be called `name`: it is not registered (nor looks like a
+ * registered name), or it is the one this identity proved.
+ */
+export function mayUseName(d: DataDir, id: Identity, proved = provedName(d, id)): (name: string) => boolean {
+  return (name) => {
+    const owner = registeredAs(d, name);
+    return owner === undefined || (owner === proved && name === proved);
+  };
+}
+
+export type Refusal = 'password' | 'private' | 'damaged';
+
+export interface Access {
+  ok: boolean;
+  /** Why not, when not. */
+  refusal?: Refusal;
+  settings: RoomSettings;
+  /** The room's .ini problems (damaged). */
+  problems: string[];
+  /** The proved name is one of the room's operators. */
+  operator: boolean;
+  /** Shown in the room list and the history index. */
+  listed: boolean;
+}
+
+/** What the refusals say, the same on a page, in the handler's error and in the CLI. */
+export const REFUSALS: Record<Refusal, string> = {
+  password: 'this room needs a password: enter it on the room page',
+  private: 'this room is private: ask one of its operators for an invite',
+  damaged: 'this room is closed: its settings file has errors an admin must fix (tailroom room show)',
+};
+
+export function roomAccess(d: DataDir, room: string, id: Identity, proved = provedName(d, id)): Access {
+  const read = readRoomSettings(d, room);
+  const s = read.settings;
+  if (read.problems.length) return { ok: false, refusal: 'damaged', settings: s, problems: read.problems, operator: false, listed: false };
+  const operator = proved !== undefined && s.operators.includes(proved);
+  const member = operator || (proved !== undefined && s.members.includes(proved));
+  const grant = grantOf(id.session, room);
+  const granted = grant !== undefined && grant === keySeal(s);
+  let refusal: Refusal | undefined;
+  if (!member && !granted) {
+    if (s.key) refusal = 'password';
+    else if (s.visibility === 'private') refusal = 'private';
+  }
+  const ok = refusal === undefined;
+  return { ok, refusal, settings: s, problems: [], operator, listed: s.visibility === 'public' || (ok && (member || granted)) };
+}
+
+/** What a grant for this room must hold: the seal of its key, '' for a room without one. */
+export function keySeal(s: RoomSettings): string {
+  return s.key ? sealOf(s.key) : '';
+}
