@@ -12,6 +12,8 @@
 // cost of one more connection).
 // --present N: the room already holds N live-looking presences (half of them non-ASCII
 // names), as a join into a busy room meets them. --mode: only that way of running it.
+// --access public|password|private: the room is open (no .ini), or needs a password (the
+// session holds a grant), or is private (the session proved a registered member's name).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,11 +21,30 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HANDLER_NODE_FLAGS } from '../src/launch/websocketd.js';
+import { dataDir } from '../src/store/datadir.js';
+import { hashPassword, sealOf } from '../src/store/passwords.js';
+import { register } from '../src/store/registry.js';
+import { updateRoomSettings } from '../src/store/roomsettings.js';
+import { newSessionId, SESSION_COOKIE, type Session, withGrant, writeSession } from '../src/store/sessions.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
-  options: { runs: { type: 'string', default: '30' }, present: { type: 'string', default: '0' }, mode: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '30' },
+    present: { type: 'string', default: '0' },
+    mode: { type: 'string' },
+    access: { type: 'string', default: 'public' },
+    help: { type: 'boolean', default: false },
+  },
 });
+if (opt.help) {
+  console.log(
+    readFileSync(import.meta.filename, 'utf8')
+      .split('\n\n')[0]
+      ?.replace(/^\/\/ ?/gm, ''),
+  );
+  process.exit(0);
+}
 const runs = Number(opt.runs);
 
 const data = mkdtempSync(join(tmpdir(), 'tailroom-startup-'));
@@ -34,6 +55,7 @@ for (let i = 0; i < Number(opt.present); i++) {
   const info = { name, color: '#336699', pid: process.pid, host: hostname(), since: new Date().toISOString() };
   writeFileSync(join(data, 'users', 'bench', name, 'info'), JSON.stringify(info));
 }
+const cookie = await closeRoom(opt.access);
 const blob = join(data, 'room.blob');
 const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], {
   stdio: 'inherit',
@@ -52,7 +74,33 @@ const env = {
   PATH_INFO: '/bench',
   TAILROOM_CONF: join(ROOT, 'conf', 'chat.ini'),
   TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'chat.idle_timeout_sec': 0 }),
+  ...(cookie ? { HTTP_COOKIE: cookie } : {}),
 };
+
+/** The room's .ini and a session with access to it, for --access; the Cookie header, if any. */
+async function closeRoom(access: string | undefined): Promise<string | undefined> {
+  if (access === 'public') return undefined;
+  if (access !== 'password' && access !== 'private') throw new Error('--access is public, password or private');
+  const d = dataDir(data);
+  const hash = await hashPassword('bench password');
+  const id = newSessionId();
+  const now = new Date().toISOString();
+  const session: Session = { name: 'member', color: '#336699', created: now, seen: now };
+  if (access === 'password') {
+    await updateRoomSettings(d, 'bench', (s) => {
+      s.key = hash;
+    });
+    writeSession(d, id, withGrant(session, 'bench', sealOf(hash)));
+  } else {
+    register(d, 'member', hash);
+    await updateRoomSettings(d, 'bench', (s) => {
+      s.visibility = 'private';
+      s.members = ['member'];
+    });
+    writeSession(d, id, { ...session, proved: { name: 'member', seal: sealOf(hash) } });
+  }
+  return `${SESSION_COOKIE}=${id}`;
+}
 
 function once(args: string[], holdMs: number): Promise<{ ms: number; privateKb: number; pssKb: number }> {
   return new Promise((resolve, reject) => {
@@ -80,7 +128,9 @@ function once(args: string[], holdMs: number): Promise<{ ms: number; privateKb: 
 }
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((q / 100) * xs.length))] ?? NaN;
-console.log(`one handler, ${runs} sequential starts each, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+console.log(
+  `one handler (${opt.access} room), ${runs} sequential starts each, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+);
 console.log('| way | start → welcome p50 (ms) | p90 (ms) | idle Private_Dirty (MB) | idle PSS alone (MB) |');
 console.log('|---|---|---|---|---|');
 for (const [mode, args] of Object.entries(modes)) {
