@@ -31,6 +31,8 @@ import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { type Identity, identify } from '../identity.js';
 import { mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
+import { mentionsIn } from '../shared/mentions.js';
+import { isRegistered } from '../store/registry.js';
 import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
@@ -413,7 +415,15 @@ export class Chatter {
     // The original's convention: "bob: hi" whispers to bob, if bob is here.
     const [, to, said] = /^([^\s:]+): ([\s\S]+)$/.exec(text) ?? [];
     if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, said);
-    await this.log({ type: 'msg', from: me.name, color: me.color, text });
+    const mentions = mentionsIn(text, (name) => this.roster.has(name) || isRegistered(this.d, name));
+    await this.log({
+      type: 'msg',
+      from: me.name,
+      color: me.color,
+      text,
+      ...(m.type === 'msg' && m.reply_to ? { reply_to: m.reply_to } : {}),
+      ...(mentions.length ? { mentions } : {}),
+    });
   }
 
   /**

@@ -25,6 +25,10 @@ export class Roster {
     return this.users.size;
   }
 
+  has(name: string): boolean {
+    return this.users.has(name);
+  }
+
   set(name: string, color: string): void {
     this.users.set(name, color);
   }

@@ -19,7 +19,16 @@ export type RoomEvent = EventBase &
   (
     | { type: 'join'; from: string; color: string }
     | { type: 'leave'; from: string; color: string; reason: LeaveReason }
-    | { type: 'msg'; from: string; color: string; text: string }
+    | {
+        type: 'msg';
+        from: string;
+        color: string;
+        text: string;
+        /** The id of the message this one answers. */
+        reply_to?: string;
+        /** Names written as @name that were present or registered when it was said (computed by the server). */
+        mentions?: string[];
+      }
     | { type: 'me'; from: string; text: string }
     | { type: 'roll'; from: string; spec: string; rolls: number[]; total: number }
     | { type: 'color'; from: string; color: string }
@@ -91,7 +100,7 @@ export type ErrorCode =
   | 'inbox_full';
 
 export type ClientMessage =
-  | { type: 'msg'; text: string }
+  | { type: 'msg'; text: string; reply_to?: string }
   | { type: 'whisper'; to: string; text: string }
   | { type: 'signal'; to: string; data: Record<string, unknown> }
   | ({ type: 'status'; to?: string } & PeerStatus)
@@ -176,7 +185,10 @@ export function parseClientLine(line: string): ClientMessage {
   switch (m.type) {
     case 'msg':
       if (typeof m.text !== 'string') throw new ProtocolError('bad_request', 'msg needs a string "text"');
-      return { type: 'msg', text: checkedText(m.text) };
+      if (m.reply_to !== undefined && (typeof m.reply_to !== 'string' || !isEventId(m.reply_to))) {
+        throw new ProtocolError('bad_request', '"reply_to" must be the id of a message');
+      }
+      return { type: 'msg', text: checkedText(m.text), ...(typeof m.reply_to === 'string' ? { reply_to: m.reply_to } : {}) };
     case 'whisper':
       if (typeof m.to !== 'string' || typeof m.text !== 'string') {
         throw new ProtocolError('bad_request', 'whisper needs string "to" and "text"');
