@@ -8,8 +8,11 @@ import { config } from './config.js';
 import { connect } from './connect.js';
 import { history } from './history.js';
 import { installVerb } from './install.js';
+import { invite } from './invite.js';
 import { kick } from './kick.js';
+import { names } from './names.js';
 import { prune } from './prune.js';
+import { roomVerb } from './room.js';
 import { UsageError } from './roomarg.js';
 import { rooms } from './rooms.js';
 import { start } from './start.js';
@@ -31,6 +34,9 @@ export async function main(argv: string[]): Promise<void> {
       .command(announce)
       .command(kick)
       .command(prune)
+      .command(names)
+      .command(roomVerb)
+      .command(invite)
       .command(config)
       .command(connect)
       .command(installVerb)

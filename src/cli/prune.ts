@@ -1,11 +1,13 @@
 // `tailroom prune`: the clean-up cron would do with find(1) — presences of dead
 // processes (one `leave` each, as a handler's reaper would log), sessions nobody
-// used for N days, and rooms nobody ever said anything in.
+// used for N days, rooms nobody ever said anything in, invites spent or expired a
+// day ago, and records of failed sign-ins nobody failed for a day.
 
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { type DataDir, dataDir, roomUsersDir } from '../store/datadir.js';
+import { attemptsDir, type DataDir, dataDir, invitesDir, roomUsersDir } from '../store/datadir.js';
+import { isInviteToken } from '../store/invites.js';
 import { isValid, validateRoom, validateSessionId } from '../store/names.js';
 import { removeRoomPresence } from '../store/presence.js';
 import { listArchive, type Segment, segmentLines } from '../store/segments.js';
@@ -93,6 +95,85 @@ async function onlyComingsAndGoings(segments: Segment[]): Promise<boolean> {
   return true;
 }
 
+/** Since when an invite file admits nobody: its expiry, or its last use, or (unreadable) its last change; the future for an open one. */
+function inviteDeadSince(file: string): number {
+  const mtime = statSync(file).mtimeMs;
+  try {
+    const inv = JSON.parse(readFileSync(file, 'utf8')) as { left?: unknown; expires?: unknown };
+    const expires = typeof inv.expires === 'string' ? Date.parse(inv.expires) : Number.NaN;
+    if (typeof inv.left !== 'number' || Number.isNaN(expires)) return mtime;
+    return inv.left <= 0 ? Math.min(mtime, expires) : expires;
+  } catch {
+    return mtime;
+  }
+}
+
+/**
+ * Invite files that admit nobody any more and have not for a day: spent (the last use
+ * rewrote the file, so its mtime says when) or past their expiry. The day lets the join
+ * page say "this link was used" rather than "no such link" to whoever comes just after.
+ * A file that does not parse admits nobody either and goes after a day of not changing.
+ * Returns how many; removed unless `dryRun`.
+ */
+export function pruneInvites(d: DataDir, dryRun: boolean, now = Date.now()): number {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(d.rooms).filter((f) => f.endsWith('.invites'));
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const dir of dirs) {
+    const room = dir.slice(0, -'.invites'.length);
+    if (!isValid(validateRoom, room)) continue;
+    const path = invitesDir(d, room);
+    let tokens: string[];
+    try {
+      tokens = readdirSync(path).filter(isInviteToken);
+    } catch {
+      continue;
+    }
+    for (const token of tokens) {
+      const file = join(path, token);
+      try {
+        if (now - inviteDeadSince(file) <= DAY_MS) continue;
+        if (!dryRun) rmSync(file, { force: true });
+        n++;
+      } catch {
+        /* removed meanwhile */
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Records of failed sign-ins (.attempts/) untouched for a day: past any window they
+ * count failures in, so nothing reads them; a name or address that stopped failing
+ * would otherwise keep its file forever. Returns how many; removed unless `dryRun`.
+ */
+export function pruneAttempts(d: DataDir, dryRun: boolean, now = Date.now()): number {
+  const dir = attemptsDir(d);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /^[0-9a-f]{32}$/.test(f));
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const f of files) {
+    const path = join(dir, f);
+    try {
+      if (now - statSync(path).mtimeMs <= DAY_MS) continue;
+      if (!dryRun) rmSync(path, { force: true });
+      n++;
+    } catch {
+      /* removed meanwhile */
+    }
+  }
+  return n;
+}
+
 function mtimeOr(path: string, fallback: number): number {
   return statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? fallback;
 }
@@ -141,7 +222,9 @@ export async function pruneRooms(d: DataDir, configured: Record<string, string>,
 
 export const prune: CommandModule<object, PruneArgs> = {
   command: 'prune',
-  describe: 'remove presences of dead processes (logging their leave), sessions unused for --days, and rooms nobody ever said anything in',
+  describe:
+    'remove presences of dead processes (logging their leave), sessions unused for --days, rooms nobody ever said anything in, ' +
+    'invites spent or expired a day ago and failed sign-in records a day old',
   builder: (y: Argv) =>
     withCommon(y)
       .option('days', { type: 'number', default: 30, describe: 'a session unused this many days is removed' })
@@ -163,15 +246,20 @@ export const prune: CommandModule<object, PruneArgs> = {
     const reaped = dryRun ? 0 : await clearStalePresence(d, cfg.chat.presence_stale_ms);
     const sessions = pruneSessions(d, args.days, dryRun);
     const rooms = await pruneRooms(d, cfg.rooms, args['room-days'], dryRun);
+    const invites = pruneInvites(d, dryRun);
+    const attempts = pruneAttempts(d, dryRun);
     if (args.json) {
-      // A count, not the ids: a session id is a cookie, and a dry run's are still live.
-      process.stdout.write(`${JSON.stringify({ dryRun, days: args.days, reaped, sessions: sessions.length, roomDays: args['room-days'], rooms })}\n`);
+      // A count, not the ids: a session id is a cookie, and a dry run's are still live; an invite token is a key too.
+      process.stdout.write(
+        `${JSON.stringify({ dryRun, days: args.days, reaped, sessions: sessions.length, roomDays: args['room-days'], rooms, invites, attempts })}\n`,
+      );
       return;
     }
     const verb = dryRun ? 'would remove' : 'removed';
     process.stdout.write(
       `${dryRun ? 'left stale presences alone' : `reaped ${reaped} stale presence(s)`}; ${verb} ${sessions.length} session(s) unused for ${args.days} day(s); ` +
-        `${verb} ${rooms.length} room(s) with nothing said, idle ${args['room-days']} day(s)${rooms.length ? `: ${rooms.join(' ')}` : ''}\n`,
+        `${verb} ${rooms.length} room(s) with nothing said, idle ${args['room-days']} day(s)${rooms.length ? `: ${rooms.join(' ')}` : ''}; ` +
+        `${verb} ${invites} spent or expired invite(s) and ${attempts} old failed sign-in record(s)\n`,
     );
   },
 };

@@ -48,7 +48,7 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
 @test "--help lists every verb; a wrong command line exits 2" {
   run tailroom --help
   assert_success
-  for verb in start rooms who tail history announce kick prune config connect; do assert_output --partial "tailroom $verb"; done
+  for verb in start rooms who tail history announce kick prune names room invite config connect; do assert_output --partial "tailroom $verb"; done
   run tailroom kick --help
   assert_success
   assert_output --partial '--reason'
@@ -295,10 +295,10 @@ event() { printf '{"id":"0mwq00000-test-%s","t":"%s","type":"%s","from":"old","c
   touch -d 2020-01-01 "$DATA/sessions/$old" # last used then: a read refreshes the mtime
   run admin prune --days 30 --dry-run --json
   assert_success
-  assert_output '{"dryRun":true,"days":30,"reaped":0,"sessions":1,"roomDays":30,"rooms":[]}'
+  assert_output '{"dryRun":true,"days":30,"reaped":0,"sessions":1,"roomDays":30,"rooms":[],"invites":0,"attempts":0}'
   run admin prune --days 30 --json
   assert_success
-  assert_output '{"dryRun":false,"days":30,"reaped":1,"sessions":1,"roomDays":30,"rooms":[]}'
+  assert_output '{"dryRun":false,"days":30,"reaped":1,"sessions":1,"roomDays":30,"rooms":[],"invites":0,"attempts":0}'
   run admin prune --days -1 --json
   assert_failure 2
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { connectUrl, renderFrame } from '../../../src/cli/connect.js';
+import { MAX_INVITE_TTL_MS, parseDuration } from '../../../src/cli/invite.js';
 import { pruneSessions } from '../../../src/cli/prune.js';
 import { roomArg, UsageError } from '../../../src/cli/roomarg.js';
 import { formatTable, humanSize } from '../../../src/cli/output.js';
@@ -138,5 +139,16 @@ describe('pruning sessions', () => {
     assert.equal(readdirSync(join(root, 'sessions')).length, 6, 'a dry run removes nothing');
     assert.deepEqual(pruneSessions(d, 30, false, now).sort(), [id('a'), id('c')]);
     assert.deepEqual(readdirSync(join(root, 'sessions')).sort(), ['.tmp-1-abc', 'README', id('b'), id('d')].sort());
+  });
+});
+
+describe('tailroom invite --expires', () => {
+  it('reads 30m, 12h, 7d, 2w and refuses anything else or past a year', () => {
+    assert.equal(parseDuration('30m'), 30 * 60_000);
+    assert.equal(parseDuration('12h'), 12 * 3_600_000);
+    assert.equal(parseDuration('7d'), 7 * 86_400_000);
+    assert.equal(parseDuration('2w'), 14 * 86_400_000);
+    assert.equal(parseDuration('365d'), MAX_INVITE_TTL_MS);
+    for (const bad of ['', '0d', '30', 'd', '1.5h', '-1h', '366d', '53w', '1y', '1e3s', '7 d', '9999999d']) assert.equal(parseDuration(bad), undefined, bad);
   });
 });
