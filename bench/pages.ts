@@ -39,7 +39,8 @@ const WORDS = 'the quick brown fox jumps over a lazy dog while everyone in the r
 function line(i: number, t: number): string {
   const from = `user${i % 37}`;
   let text = Array.from({ length: 8 + (i % 12) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
-  if (FORMATTED && i % 10 === 0) text = `look:\\n\`\`\`js\\nconst ${WORDS[i % WORDS.length]} = await read('${text}', { limit: ${i % 100} });\\nif (!ok) throw new Error(\\"no\\");\\n\`\`\``;
+  if (FORMATTED && i % 10 === 0)
+    text = `look:\\n\`\`\`js\\nconst ${WORDS[i % WORDS.length]} = await read('${text}', { limit: ${i % 100} });\\nif (!ok) throw new Error(\\"no\\");\\n\`\`\``;
   else if (FORMATTED && i % 4 === 0) text = `**${text}** and \`${WORDS[i % WORDS.length]}()\` *too*`;
   return `{"id":"${t.toString(36).padStart(9, '0')}-bench-${i.toString(36)}","t":"${new Date(t).toISOString()}","type":"msg","from":"${from}","color":"${COLORS[i % 5]}","text":"${text}"}\n`;
 }

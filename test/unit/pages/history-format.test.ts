@@ -18,7 +18,9 @@ describe('history pages: formatted text', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   async function history(texts: string[], query = 'room=lobby'): Promise<string> {
-    const lines = texts.map((text, i) => JSON.stringify({ id: `00000000${i}-test-0`, t: '2026-11-20T10:00:00.000Z', type: 'msg', from: 'amy', color: '#2e86c1', text }));
+    const lines = texts.map((text, i) =>
+      JSON.stringify({ id: `00000000${i}-test-0`, t: '2026-11-20T10:00:00.000Z', type: 'msg', from: 'amy', color: '#2e86c1', text }),
+    );
     writeFileSync(join(root, 'rooms', 'lobby.log'), lines.map((l) => `${l}\n`).join(''));
     const out = await respond(historyPage, {
       env: { REQUEST_METHOD: 'GET', QUERY_STRING: query, REMOTE_ADDR: '127.0.0.1', HTTP_HOST: 'chat.test', REQUEST_URI: `/history?${query}` },
@@ -36,7 +38,10 @@ describe('history pages: formatted text', () => {
     assert.match(body, /<span class="text">a <strong>bold<\/strong> word<\/span>/);
     assert.match(body, /<pre><code class="hljs language-python"><span class="hljs-keyword">def<\/span> <span class="hljs-title function_">f<\/span>/);
     assert.match(body, /<span class="hljs-string">&quot;&lt;b&gt;&quot;<\/span>/);
-    assert.match(body, /&lt;script&gt;alert\(1\)&lt;\/script&gt; <a href="https:\/\/example.org\/x" class="external"[^>]* title="link on another site: example.org"/);
+    assert.match(
+      body,
+      /&lt;script&gt;alert\(1\)&lt;\/script&gt; <a href="https:\/\/example.org\/x" class="external"[^>]* title="link on another site: example.org"/,
+    );
     assert.doesNotMatch(body, /<script/);
   });
 

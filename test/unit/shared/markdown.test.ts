@@ -46,7 +46,17 @@ describe('the message renderer', () => {
   });
 
   it('leaves the rest of Markdown as text: headings, lists, links, images, HTML, entities, indented code', () => {
-    for (const t of ['# not a heading', '1. not a list', '- nor this', '[a](page.html)', '![i](i.png)', '[r]: x.html', '    four spaces', '&amp; &lt;', '---']) {
+    for (const t of [
+      '# not a heading',
+      '1. not a list',
+      '- nor this',
+      '[a](page.html)',
+      '![i](i.png)',
+      '[r]: x.html',
+      '    four spaces',
+      '&amp; &lt;',
+      '---',
+    ]) {
       const out = renderMarkdown(t, ctx);
       assert.deepEqual(tags(out), [], t);
       assert.equal(out.join(''), t.trim(), t);
@@ -55,7 +65,10 @@ describe('the message renderer', () => {
 
   it('highlights a fence that names a known language, escaped, in hljs spans only', () => {
     const out = html('```js\nconst s = "<img onerror=x>";\n```');
-    assert.match(out, /^<pre><code class="hljs language-js"><span class="hljs-keyword">const<\/span> s = <span class="hljs-string">&quot;&lt;img onerror=x&gt;&quot;<\/span>;<\/code><\/pre>$/);
+    assert.match(
+      out,
+      /^<pre><code class="hljs language-js"><span class="hljs-keyword">const<\/span> s = <span class="hljs-string">&quot;&lt;img onerror=x&gt;&quot;<\/span>;<\/code><\/pre>$/,
+    );
     assert.deepEqual(activeContent(out), []);
     assert.equal(html('```klingon\nqapla\n```'), '<pre><code class="language-klingon">qapla</code></pre>', 'unknown: plain');
     assert.equal(html('```" onclick="x\nq\n```'), '<pre><code>q</code></pre>', 'an info string that is no language word names none');
@@ -64,9 +77,15 @@ describe('the message renderer', () => {
 
   it('keeps the inserts, bare URLs, mailto: and emoticons, with the same-site rule', () => {
     const out = html('see https://example.org/a_b_c. :-) {image}emoticons/heart.svg {image}https://img.test/cat.png {link}rooms mailto:amy@example.org');
-    assert.match(out, /<a href="https:\/\/example.org\/a_b_c" class="external" target="_blank" rel="noopener noreferrer nofollow" title="link on another site: example.org" data-host="example.org">https:\/\/example.org\/a_b_c<\/a>\. /);
+    assert.match(
+      out,
+      /<a href="https:\/\/example.org\/a_b_c" class="external" target="_blank" rel="noopener noreferrer nofollow" title="link on another site: example.org" data-host="example.org">https:\/\/example.org\/a_b_c<\/a>\. /,
+    );
     assert.match(out, /<img class="emoticon" src="https:\/\/chat.test\/emoticons\/smile.svg" alt=":-\)"/);
-    assert.match(out, /<a href="https:\/\/chat.test\/emoticons\/heart.svg" target="_blank" rel="noopener" class="insert-image"><img src="https:\/\/chat.test\/emoticons\/heart.svg"/);
+    assert.match(
+      out,
+      /<a href="https:\/\/chat.test\/emoticons\/heart.svg" target="_blank" rel="noopener" class="insert-image"><img src="https:\/\/chat.test\/emoticons\/heart.svg"/,
+    );
     assert.match(out, /<a href="https:\/\/img.test\/cat.png" class="external"[^>]*>image at img.test: https:\/\/img.test\/cat.png<\/a>/);
     assert.match(out, /<a href="https:\/\/chat.test\/rooms" target="_blank" rel="noopener">https:\/\/chat.test\/rooms<\/a>/);
     assert.match(out, /<a href="mailto:amy@example.org" class="external"/);
