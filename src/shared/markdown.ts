@@ -75,8 +75,11 @@ export function webUrl(raw: string, base: string): Url | undefined {
   return u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'mailto:' ? u : undefined;
 }
 
+// A page renders many messages against one base: its origin is parsed once.
+let originOf = { base: '', origin: '' };
 export function isSameSite(u: Url, base: string): boolean {
-  return u.protocol !== 'mailto:' && u.origin === new URL(base).origin;
+  if (originOf.base !== base) originOf = { base, origin: new URL(base).origin };
+  return u.protocol !== 'mailto:' && u.origin === originOf.origin;
 }
 
 /** Trailing punctuation after a bare URL belongs to the sentence. */

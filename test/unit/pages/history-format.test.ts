@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../../src/config.js';
 import { respond } from '../../../src/pages/cgi.js';
+import { PAGE_HIGHLIGHT_CHARS } from '../../../src/pages/formatted.js';
 import { historyPage } from '../../../src/pages/history.js';
 import { checkHtml } from '../../helpers/html.js';
 
@@ -43,6 +44,13 @@ describe('history pages: formatted text', () => {
       /&lt;script&gt;alert\(1\)&lt;\/script&gt; <a href="https:\/\/example.org\/x" class="external"[^>]* title="link on another site: example.org"/,
     );
     assert.doesNotMatch(body, /<script/);
+  });
+
+  it('highlights at most PAGE_HIGHLIGHT_CHARS of code on one page, the rest plain', async () => {
+    const block = `\`\`\`js\n${'let a = 1;\n'.repeat(Math.ceil(PAGE_HIGHLIGHT_CHARS / 3 / 11))}\`\`\``;
+    const body = await history([block, block, block, block]);
+    assert.equal((body.match(/<code class="hljs language-js">/g) ?? []).length, 2);
+    assert.equal((body.match(/<code class="language-js">/g) ?? []).length, 2);
   });
 
   it('marks search hits inside formatted text', async () => {
