@@ -20,7 +20,7 @@ const inputs: Record<string, string> = {
   'fence openers': '```\n'.repeat(SIZE / 4),
   brackets: '[('.repeat(SIZE / 2),
   'urls and emoticons': 'https://x.test/a :-) '.repeat(SIZE / 21),
-  'highlighted js': `\`\`\`js\n${'const a = "x" + `${b}` /* c */;\n'.repeat(SIZE / 34)}\`\`\``,
+  'highlighted js': `\`\`\`js\n${'const a = "x" + b(c) /* d */;\n'.repeat(SIZE / 34)}\`\`\``,
 };
 let worst = 0;
 for (const [name, text] of Object.entries(inputs)) {
