@@ -1,7 +1,9 @@
 // Page-view latency through the real websocketd: every request starts a CGI process, so
 // the figures include process start. A temp data dir gets 1,000 rooms (some with people)
 // and one 1 GB log; the dir is deleted afterwards.
-//   node --import tsx bench/pages.ts [--requests 200] [--gb 1] [--keep]
+//   node --import tsx bench/pages.ts [--requests 200] [--gb 1] [--formatted] [--keep]
+// --formatted: one message in 4 has bold and a code span, one in 10 a fenced JavaScript
+// block, so the history page's renderer and highlighter have their share of the work.
 // Needs a build (npm run build); `npm run bench:pages` sets up and builds first.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +22,7 @@ const opt = (name: string, dflt: number) => {
 const REQUESTS = opt('requests', 200);
 const GB = opt('gb', 1);
 const ROOMS = 1000;
+const FORMATTED = args.includes('--formatted');
 
 function freePort(): Promise<number> {
   return new Promise((res) => {
@@ -35,7 +38,10 @@ const WORDS = 'the quick brown fox jumps over a lazy dog while everyone in the r
 
 function line(i: number, t: number): string {
   const from = `user${i % 37}`;
-  const text = Array.from({ length: 8 + (i % 12) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
+  let text = Array.from({ length: 8 + (i % 12) }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
+  if (FORMATTED && i % 10 === 0)
+    text = `look:\\n\`\`\`js\\nconst ${WORDS[i % WORDS.length]} = await read('${text}', { limit: ${i % 100} });\\nif (!ok) throw new Error(\\"no\\");\\n\`\`\``;
+  else if (FORMATTED && i % 4 === 0) text = `**${text}** and \`${WORDS[i % WORDS.length]}()\` *too*`;
   return `{"id":"${t.toString(36).padStart(9, '0')}-bench-${i.toString(36)}","t":"${new Date(t).toISOString()}","type":"msg","from":"${from}","color":"${COLORS[i % 5]}","text":"${text}"}\n`;
 }
 

@@ -8,6 +8,7 @@
 //   bin/tailroom.ts          → dist/tailroom.mjs   (the operator CLI)
 //   src/web/main.ts          → htdocs/build/app.js (the chat page's script; git-ignored,
 //                                                    served by websocketd's --staticdir htdocs)
+//   src/web/highlight-entry.ts → htdocs/build/highlight.js (loaded by app.js on demand)
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 import { createHash } from 'node:crypto';
@@ -27,6 +28,10 @@ copyFileSync(join(root, 'src', 'launch', 'codecache.cjs'), join(dist, 'codecache
 // Node takes an extensionless file (dist/cgi/<page>) for ESM under our "type": "module":
 // this makes the CommonJS page bundles load as what they are.
 writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n');
+
+// What markdown-it imports for the rules src/shared/markdown.ts leaves off (the shim says which).
+const unusedByMarkdown = join(root, 'src', 'launch', 'shims', 'markdown-it-unused.mjs');
+const markdownAlias = { entities: unusedByMarkdown, 'linkify-it': unusedByMarkdown, 'punycode.js': unusedByMarkdown };
 
 const common = {
   bundle: true,
@@ -77,6 +82,17 @@ const confusablesBeside = {
   },
 };
 for (const dir of [dist, join(dist, 'pages')]) copyFileSync(join(root, 'src', 'store', 'confusables.json'), join(dir, 'confusables.json'));
+// markdown-it has a few characters above U+00FF in regex literals, which esbuild keeps as
+// they are (oneByteSource below refuses them): written as \u escapes, they mean the same.
+const markdownItLatin1 = {
+  name: 'markdown-it-latin1',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]markdown-it[\\/]dist[\\/].*\.mjs$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(/[\u0100-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      loader: 'js',
+    }));
+  },
+};
 const tsIn = (dir) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')) : []);
 
 const jobs = [];
@@ -111,7 +127,8 @@ for (const f of tsIn('handlers/pages')) {
   jobs.push(
     build({
       ...common,
-      plugins: [precompiledTemplates, confusablesBeside],
+      alias: markdownAlias,
+      plugins: [precompiledTemplates, confusablesBeside, markdownItLatin1],
       entryPoints: [join(root, 'handlers/pages', f)],
       format: 'cjs',
       outfile: `${base}.bundle.cjs`,
@@ -137,6 +154,7 @@ jobs.push(
 jobs.push(
   build({
     entryPoints: [join(root, 'src', 'web', 'main.ts')],
+    alias: markdownAlias,
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -146,6 +164,22 @@ jobs.push(
     logLevel: 'warning',
     legalComments: 'none',
     outfile: join(root, 'htdocs', 'build', 'app.js'),
+  }),
+);
+// Syntax highlighting for the chat page, loaded by app.js the first time a code block
+// names a language (src/web/inserts.ts): highlight.js would double app.js for rooms that
+// never show code.
+jobs.push(
+  build({
+    entryPoints: [join(root, 'src', 'web', 'highlight-entry.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+    outfile: join(root, 'htdocs', 'build', 'highlight.js'),
   }),
 );
 await Promise.all(jobs);

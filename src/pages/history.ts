@@ -15,7 +15,8 @@ import { type PageContext, type PageHandler, type PageRequest, HttpError, allowM
 import { page } from './layout.js';
 import { pageAsked, paginate } from './paginate.js';
 import { ROOMS_PER_PAGE, roomHref } from './rooms.js';
-import { MAX_QUERY_CHARS, compileSearch, highlight, type TextPart } from './search.js';
+import { formatter } from './formatted.js';
+import { MAX_QUERY_CHARS, compileSearch } from './search.js';
 
 function href(params: Record<string, string | undefined>): string {
   const q = new URLSearchParams();
@@ -68,29 +69,30 @@ interface ItemView {
   cls: string;
   from?: string;
   color?: string;
-  parts?: TextPart[];
+  /** The text, formatted and escaped (src/pages/formatted.ts). */
+  html?: string;
   note?: string;
 }
 
 type Entry = { event: ItemView } | { group: { summary: string; items: ItemView[] } };
 
-function itemOf(e: RoomEvent, re: RegExp | undefined): ItemView {
+function itemOf(e: RoomEvent, format: (text: string) => string): ItemView {
   const base = { iso: e.t, time: clockTime(new Date(e.t)), cls: e.type };
   const d = describe(e);
   switch (d.kind) {
     case 'msg':
-      return { ...base, from: d.from, color: d.color ?? defaultColor(d.from), parts: highlight(d.text, re) };
+      return { ...base, from: d.from, color: d.color ?? defaultColor(d.from), html: format(d.text) };
     case 'me':
-      return { ...base, from: d.from, parts: highlight(d.text, re) };
+      return { ...base, from: d.from, html: format(d.text) };
     case 'announce':
-      return { ...base, parts: highlight(d.text, re) };
+      return { ...base, html: format(d.text) };
     default:
       return { ...base, note: `${d.from} ${d.note}` };
   }
 }
 
 /** Runs of joins, leaves, colour and name changes fold into one line you can open. */
-function fold(events: RoomEvent[], re: RegExp | undefined): Entry[] {
+function fold(events: RoomEvent[], format: (text: string) => string): Entry[] {
   const out: Entry[] = [];
   let run: ItemView[] = [];
   const flush = () => {
@@ -101,10 +103,10 @@ function fold(events: RoomEvent[], re: RegExp | undefined): Entry[] {
     run = [];
   };
   for (const e of events) {
-    if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, re));
+    if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, format));
     else {
       flush();
-      out.push({ event: itemOf(e, re) });
+      out.push({ event: itemOf(e, format) });
     }
   }
   flush();
@@ -161,7 +163,8 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   }
 
   const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
-  const days = byDay(result.events).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, search?.re) }));
+  const format = formatter(req, search?.re);
+  const days = byDay(result.events).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format) }));
   const oldest = result.events[0];
   const view = {
     room,

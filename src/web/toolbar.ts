@@ -5,7 +5,7 @@
 import type { Composer } from './composer.js';
 import type { ConnState, Connection } from './connection.js';
 import { byId, el } from './dom.js';
-import { EMOTICONS } from './emoticons.js';
+import { EMOTICONS } from '../shared/emoticons.js';
 import type { MessageLog } from './messages.js';
 import type { Notifier } from './notify.js';
 import type { Prefs } from './prefs.js';
