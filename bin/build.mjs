@@ -9,6 +9,7 @@
 //   src/web/main.ts          → htdocs/build/app.js (the chat page's script; git-ignored,
 //                                                    served by websocketd's --staticdir htdocs)
 //   src/web/highlight-entry.ts → htdocs/build/highlight.js (loaded by app.js on demand)
+//   src/web/sw.ts            → htdocs/sw.js       (the service worker; git-ignored too)
 import { build } from 'esbuild';
 import Handlebars from 'handlebars';
 import { createHash } from 'node:crypto';
@@ -151,38 +152,67 @@ jobs.push(
 );
 // The browser client: one script for the chat page, no framework (it imports only types
 // from src/protocol.ts, so nothing of the server reaches the browser).
+const browserBuild = {
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
 jobs.push(
   build({
+    ...browserBuild,
     entryPoints: [join(root, 'src', 'web', 'main.ts')],
     alias: markdownAlias,
-    bundle: true,
-    platform: 'browser',
     format: 'iife',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    minify: true,
     sourcemap: 'linked',
-    logLevel: 'warning',
-    legalComments: 'none',
     outfile: join(root, 'htdocs', 'build', 'app.js'),
-  }),
+  }).then(() => serviceWorker()),
 );
 // Syntax highlighting for the chat page, loaded by app.js the first time a code block
 // names a language (src/web/inserts.ts): highlight.js would double app.js for rooms that
 // never show code.
 jobs.push(
   build({
+    ...browserBuild,
     entryPoints: [join(root, 'src', 'web', 'highlight-entry.ts')],
-    bundle: true,
-    platform: 'browser',
     format: 'iife',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    minify: true,
-    logLevel: 'warning',
-    legalComments: 'none',
     outfile: join(root, 'htdocs', 'build', 'highlight.js'),
   }),
 );
 await Promise.all(jobs);
+
+/**
+ * The service worker (src/web/sw.ts) at the top of htdocs, the directory its scope is, told
+ * the app shell's files and a digest of their contents: a new build with any of them changed
+ * is a new cache, and the old one is dropped when the new worker takes over.
+ */
+function serviceWorker() {
+  const htdocs = join(root, 'htdocs');
+  const files = [
+    'build/app.js',
+    'style.css',
+    'chat.css',
+    'manifest.json',
+    'offline.html',
+    ...['emoticons', 'icons'].flatMap((dir) =>
+      readdirSync(join(htdocs, dir))
+        .filter((f) => /\.(svg|png)$/.test(f))
+        .sort()
+        .map((f) => `${dir}/${f}`),
+    ),
+  ];
+  const digest = createHash('sha256');
+  for (const f of files) digest.update(`${f}\0`).update(readFileSync(join(htdocs, f)));
+  return build({
+    ...browserBuild,
+    entryPoints: [join(root, 'src', 'web', 'sw.ts')],
+    format: 'iife',
+    define: { SHELL_VERSION: JSON.stringify(digest.digest('hex').slice(0, 16)), SHELL_FILES: JSON.stringify(files) },
+    outfile: join(htdocs, 'sw.js'),
+  });
+}
 
 /**
  * A process starts per connection and per page view, and V8 keeps its whole source in

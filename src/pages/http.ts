@@ -59,6 +59,8 @@ export const BASE_CSP: Record<string, string> = {
   'style-src': "'self'",
   'style-src-attr': "'unsafe-inline'",
   'img-src': "'self'",
+  // The web app manifest (htdocs/manifest.json), linked from every page.
+  'manifest-src': "'self'",
   'form-action': "'self'",
   'frame-ancestors': "'none'",
   'base-uri': "'none'",

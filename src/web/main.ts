@@ -246,3 +246,11 @@ function onPeerMessage(from: string, m: PeerMessage): void {
 
 root.classList.add('live');
 conn.start();
+// The app shell for offline starts and notifications from an installed app (src/web/sw.ts);
+// without it (no support, a private window) the page works the same, online.
+addEventListener('load', () => {
+  navigator.serviceWorker?.register('sw.js').then(
+    (r) => (notifier.worker = r),
+    () => undefined,
+  );
+});

@@ -6,6 +6,8 @@ import type { Prefs } from './prefs.js';
 export class Notifier {
   private unread = 0;
   private readonly title = document.title;
+  /** The service worker (src/web/sw.ts), once registered: an installed app shows notifications through it. */
+  worker: ServiceWorkerRegistration | undefined;
 
   constructor(
     private readonly prefs: Prefs,
@@ -34,11 +36,19 @@ export class Notifier {
     this.unread++;
     document.title = `(${this.unread}) ${this.title}`;
     if (!this.supported || !this.prefs.get('notify') || Notification.permission !== 'granted') return;
+    const title = whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`;
+    const options = { body: text.slice(0, 200), tag: `tailroom-${this.room}`, data: { url: location.href } };
+    // The worker's click handler focuses this room's window, even from an installed app.
+    if (this.worker) {
+      this.worker.showNotification(title, options).catch(() => this.inPage(title, options));
+      return;
+    }
+    this.inPage(title, options);
+  }
+
+  private inPage(title: string, options: NotificationOptions): void {
     try {
-      const n = new Notification(whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`, {
-        body: text.slice(0, 200),
-        tag: `tailroom-${this.room}`,
-      });
+      const n = new Notification(title, options);
       n.onclick = () => {
         focus();
         n.close();
