@@ -9,6 +9,7 @@ import { connect } from './connect.js';
 import { history } from './history.js';
 import { installVerb } from './install.js';
 import { kick } from './kick.js';
+import { remove } from './delete.js';
 import { prune } from './prune.js';
 import { UsageError } from './roomarg.js';
 import { rooms } from './rooms.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(history)
       .command(announce)
       .command(kick)
+      .command(remove)
       .command(prune)
       .command(config)
       .command(connect)
