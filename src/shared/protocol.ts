@@ -36,7 +36,10 @@ export type RoomEvent = EventBase &
 export type RoomEventType = RoomEvent['type'];
 
 /** Every room event type, checked against RoomEvent: all of them, nothing else. */
-const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1, topic: 1, edit: 1, delete: 1 } satisfies Record<RoomEventType, 1>;
+const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1, topic: 1, edit: 1, delete: 1 } satisfies Record<
+  RoomEventType,
+  1
+>;
 /** What a room log holds (each with an id `?since=` counts from), and all the archive shows. */
 export const ROOM_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(ROOM_EVENT_TYPE_LIST));
 

@@ -79,7 +79,10 @@ describe('redaction: a deleted message blanked where it is stored', () => {
     assert.doesNotMatch(all, /SECRET/);
     assert.match(all, /still here/);
     assert.throws(() => execFileSync('grep', ['-r', 'SECRET', root]), 'grep -r finds nothing');
-    assert.deepEqual(['lobby.log', 'lobby.log-20261120'].map((f) => statSync(join(rooms, f)).size), sizes);
+    assert.deepEqual(
+      ['lobby.log', 'lobby.log-20261120'].map((f) => statSync(join(rooms, f)).size),
+      sizes,
+    );
     assert.deepEqual(readdirSync(rooms).sort(), ['lobby.log', 'lobby.log-20261119.gz', 'lobby.log-20261120'], 'no temp file left');
     for (const line of everything(root).split('\n').filter(Boolean)) JSON.parse(line);
   });
