@@ -5,6 +5,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dataDir } from '../store/datadir.js';
 import { listSegments, segmentLines } from '../store/segments.js';
+import { type FoldedEvent, LifecycleFold } from '../shared/lifecycle.js';
+import { formatText, parseEventLine } from '../shared/protocol.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { requireRoom, roomArg } from './roomarg.js';
 import { renderLine } from './tail.js';
@@ -30,10 +32,22 @@ export const history: CommandModule<object, HistoryArgs> = {
     if (segments.length === 0) requireRoom(cfg, d, room);
     exitQuietlyOnClosedStdout();
     let damaged = 0;
+    const json = args.json ?? false;
+    // Text shows each message as it stands now: an edit or delete within the last
+    // thousand events is folded into its msg (src/shared/lifecycle.ts), a later one has a line.
+    const fold = new LifecycleFold();
+    const show = async (events: FoldedEvent[]) => {
+      for (const e of events) await writeOut(`${formatText(e)}\n`);
+    };
     for (const seg of segments) {
       try {
         for await (const line of segmentLines(seg)) {
-          const text = renderLine(line, args.json ?? false);
+          if (!json) {
+            const e = parseEventLine(line);
+            if (e) await show(fold.push(e));
+            continue;
+          }
+          const text = renderLine(line, true);
           if (text !== undefined) await writeOut(`${text}\n`);
         }
       } catch (e) {
@@ -41,6 +55,7 @@ export const history: CommandModule<object, HistoryArgs> = {
         process.stderr.write(`tailroom: ${seg.path}: ${(e as Error).message}; going on with the next segment\n`);
       }
     }
+    await show(fold.flush());
     if (damaged) process.exitCode = 1;
   },
 };

@@ -10,6 +10,7 @@ import { history } from './history.js';
 import { installVerb } from './install.js';
 import { invite } from './invite.js';
 import { kick } from './kick.js';
+import { remove } from './delete.js';
 import { names } from './names.js';
 import { prune } from './prune.js';
 import { roomVerb } from './room.js';
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
       .command(history)
       .command(announce)
       .command(kick)
+      .command(remove)
       .command(prune)
       .command(names)
       .command(roomVerb)

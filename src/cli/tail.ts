@@ -3,6 +3,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { dataDir, roomLogPath } from '../store/datadir.js';
 import { Follower } from '../store/follower.js';
+import { foldLifecycle } from '../shared/lifecycle.js';
 import { formatText, parseEventLine } from '../shared/protocol.js';
 import { logSize, recentLines } from '../store/roomlog.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
@@ -42,10 +43,10 @@ export const tail: CommandModule<object, TailArgs> = {
     const path = roomLogPath(d, room);
     const end = logSize(path);
     const json = args.json ?? false;
-    for (const line of recentLines(path, args.lines, end)) {
-      const text = renderLine(line, json);
-      if (text !== undefined) process.stdout.write(`${text}\n`);
-    }
+    const past = recentLines(path, args.lines, end);
+    // Text shows each message as it stands now (edits and deletes folded in); --json the lines as stored.
+    const shown = json ? past : foldLifecycle(past.map(parseEventLine).filter((e) => e !== undefined)).map(formatText);
+    for (const text of shown) process.stdout.write(`${text}\n`);
     if (!args.follow) return;
     const follower = new Follower(path, {
       offset: end,

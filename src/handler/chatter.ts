@@ -27,6 +27,7 @@ import {
   PRESENCE_EVENTS,
   ProtocolError,
 } from '../shared/protocol.js';
+import { foldLifecycle } from '../shared/lifecycle.js';
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { type Identity, identify } from '../identity.js';
@@ -306,15 +307,15 @@ export class Chatter {
       if (!lines) this.send({ type: 'info', text: 'that point is no longer in the current log: showing recent history' });
     }
     lines ??= recentLines(this.logPath, this.cfg.chat.history_on_join, end);
-    for (const line of lines) {
-      if (this.textMode) {
-        const e = parseEventLine(line);
-        if (e) this.out.write(formatText(e));
-      } else {
-        // A stored line is a wire message already: mark it as history without re-encoding.
-        this.out.write(`${line.slice(0, -1)},"replay":true}`);
-      }
+    if (this.textMode) {
+      // Text lines show each message as it stands now; the JSON stream carries the edit
+      // and delete events as they are, and the page folds them (src/shared/lifecycle.ts).
+      const events = lines.map(parseEventLine).filter((e) => e !== undefined);
+      for (const e of foldLifecycle(events)) this.out.write(formatText(e));
+      return;
     }
+    // A stored line is a wire message already: mark it as history without re-encoding.
+    for (const line of lines) this.out.write(`${line.slice(0, -1)},"replay":true}`);
   }
 
   private roomLine(line: string): void {
@@ -406,7 +407,9 @@ export class Chatter {
     }
     if (m.type === 'status') return this.status(me.name, m);
     if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
+    if (m.type === 'delete') return this.lifecycle(m);
     this.checkText(m.text);
+    if (m.type === 'edit') return this.lifecycle(m);
     if (m.type === 'whisper') return this.whisper(m.to, m.text);
     const text = m.text;
     if (text.trim() === '') return;
@@ -424,6 +427,26 @@ export class Chatter {
       ...(m.type === 'msg' && m.reply_to ? { reply_to: m.reply_to } : {}),
       ...(mentions.length ? { mentions } : {}),
     });
+  }
+
+  /** Edit or delete one message (src/handler/lifecycle.ts, loaded on first use). */
+  private async lifecycle(m: Extract<ClientMessage, { type: 'edit' | 'delete' }>): Promise<void> {
+    const { editMessage, deleteMessage } = await import('./lifecycle.js');
+    const ctx = {
+      d: this.d,
+      room: this.room,
+      me: this.joined.name,
+      editWindowMs: this.cfg.chat.edit_window_min * 60_000,
+      lookbackBytes: this.cfg.chat.edit_lookback_mb * 1024 * 1024,
+      mayDeleteOthers: () => this.mayDeleteOthers(),
+      log: (e: NewRoomEvent) => this.log(e),
+    };
+    return m.type === 'edit' ? editMessage(ctx, m.ref, m.text) : deleteMessage(ctx, m.ref);
+  }
+
+  /** A room operator may delete anyone's message: not yet wired (issue 14's operators). */
+  private mayDeleteOthers(): boolean {
+    return false;
   }
 
   /**

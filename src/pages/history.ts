@@ -4,7 +4,8 @@
 
 import type { Config } from '../config.js';
 import { identify } from '../identity.js';
-import { PRESENCE_EVENTS, type RoomEvent } from '../shared/protocol.js';
+import { PRESENCE_EVENTS } from '../shared/protocol.js';
+import { type FoldedEvent, foldLifecycle, isRedacted } from '../shared/lifecycle.js';
 import { defaultColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
 import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
@@ -72,16 +73,25 @@ interface ItemView {
   /** The text, formatted and escaped (src/pages/formatted.ts). */
   html?: string;
   note?: string;
+  /** Shown as "(edited)"; this is its title: when it was sent and last edited. */
+  edited?: string;
 }
 
 type Entry = { event: ItemView } | { group: { summary: string; items: ItemView[] } };
 
-function itemOf(e: RoomEvent, format: (text: string) => string): ItemView {
+function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
   const base = { iso: e.t, time: clockTime(new Date(e.t)), cls: e.type };
   const d = describe(e);
   switch (d.kind) {
-    case 'msg':
-      return { ...base, from: d.from, color: d.color ?? defaultColor(d.from), html: format(d.text) };
+    case 'msg': {
+      const from = { from: d.from, color: d.color ?? defaultColor(d.from) };
+      if (d.deleted) return { ...base, ...from, cls: 'msg deleted', note: 'message deleted' };
+      const edited = d.edited ? `sent ${dateTime(new Date(e.t))}, edited ${dateTime(new Date(d.edited))}` : undefined;
+      return { ...base, ...from, html: format(d.text), edited };
+    }
+    case 'edit':
+      // Its msg is on an older page: the new text is shown here, where it was written.
+      return { ...base, from: d.from, html: format(d.text), edited: `edited ${dateTime(new Date(e.t))}: a message from before this page` };
     case 'me':
       return { ...base, from: d.from, html: format(d.text) };
     case 'announce':
@@ -92,7 +102,7 @@ function itemOf(e: RoomEvent, format: (text: string) => string): ItemView {
 }
 
 /** Runs of joins, leaves, colour and name changes fold into one line you can open. */
-function fold(events: RoomEvent[], format: (text: string) => string): Entry[] {
+function fold(events: FoldedEvent[], format: (text: string) => string): Entry[] {
   const out: Entry[] = [];
   let run: ItemView[] = [];
   const flush = () => {
@@ -103,6 +113,8 @@ function fold(events: RoomEvent[], format: (text: string) => string): Entry[] {
     run = [];
   };
   for (const e of events) {
+    // A delete whose msg is on an older page: that msg is blanked on disk, and shows as deleted there.
+    if (e.type === 'delete' || (e.type === 'edit' && isRedacted(e.text))) continue;
     if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, format));
     else {
       flush();
@@ -113,8 +125,8 @@ function fold(events: RoomEvent[], format: (text: string) => string): Entry[] {
   return out;
 }
 
-function byDay(events: RoomEvent[]): { heading: string; iso: string; events: RoomEvent[] }[] {
-  const days: { heading: string; iso: string; events: RoomEvent[] }[] = [];
+function byDay(events: FoldedEvent[]): { heading: string; iso: string; events: FoldedEvent[] }[] {
+  const days: { heading: string; iso: string; events: FoldedEvent[] }[] = [];
   for (const e of events) {
     const d = new Date(e.t);
     const iso = Number.isNaN(d.getTime()) ? 'unknown' : isoDay(d);
@@ -164,7 +176,8 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
 
   const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
   const format = formatter(req, search?.re);
-  const days = byDay(result.events).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format) }));
+  // Each message as it stands now: the edits and deletes on this page folded into it.
+  const days = byDay(foldLifecycle(result.events)).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format) }));
   const oldest = result.events[0];
   const view = {
     room,

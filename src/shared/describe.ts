@@ -2,6 +2,7 @@
 // the chat page render what this returns, so the three cannot disagree.
 
 import { validColor } from './colors.js';
+import { type FoldedMsg, isRedacted } from './lifecycle.js';
 import type { ErrorCode, LeaveReason, RoomEvent, ServerMessage } from './protocol.js';
 
 /** What is described: the room's events, and what is said to one chatter only. */
@@ -14,11 +15,13 @@ export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' |
  * the name's colour (the new colour for `color`), only ever a valid `#rrggbb`.
  */
 export type Description =
-  | { kind: 'msg'; from: string; color?: string; text: string }
+  | { kind: 'msg'; from: string; color?: string; text: string; edited?: string; deleted?: true }
   | { kind: 'me'; from: string; text: string }
   | { kind: 'whisper'; from: string; to: string; text: string }
   | { kind: 'announce'; text: string }
   | { kind: 'topic'; from: string; note: string; text: string }
+  | { kind: 'edit'; from: string; note: string; text: string }
+  | { kind: 'delete'; from: string; note: string }
   | { kind: 'join'; from: string; note: string }
   | { kind: 'leave'; from: string; note: string }
   | { kind: 'nick'; from: string; note: string }
@@ -34,8 +37,16 @@ const LEAVE_NOTES: Record<LeaveReason, string> = { closed: 'left (closed)', kick
 export function describe<E extends Describable>(e: E): Extract<Description, { kind: E['type'] }>;
 export function describe(e: Describable): Description {
   switch (e.type) {
-    case 'msg':
-      return { kind: 'msg', from: e.from, color: validColor(e.color), text: e.text };
+    case 'msg': {
+      // A folded msg (src/shared/lifecycle.ts) says how it stands now; a redacted one is gone.
+      const { edited, deleted } = e as FoldedMsg;
+      if (deleted || isRedacted(e.text)) return { kind: 'msg', from: e.from, color: validColor(e.color), text: '', deleted: true };
+      return { kind: 'msg', from: e.from, color: validColor(e.color), text: e.text, ...(typeof edited === 'string' ? { edited } : {}) };
+    }
+    case 'edit':
+      return { kind: 'edit', from: e.from, note: 'edited a message', text: typeof e.text === 'string' ? e.text : '' };
+    case 'delete':
+      return { kind: 'delete', from: e.from, note: 'deleted a message' };
     case 'me':
       return { kind: 'me', from: e.from, text: e.text };
     case 'whisper':

@@ -2,6 +2,7 @@
 // A room-log line is already a wire message: handlers forward it byte for byte.
 
 import { describe } from './describe.js';
+import { isRedacted } from './lifecycle.js';
 import { safeLines, textProblem } from './text.js';
 
 export type LeaveReason = 'closed' | 'kicked' | 'lost';
@@ -35,12 +36,19 @@ export type RoomEvent = EventBase &
     | { type: 'nick'; from: string; name: string }
     | { type: 'announce'; text: string }
     | { type: 'topic'; from: string; text: string }
+    /** The author's new text for their `msg` `ref` (src/shared/lifecycle.ts folds it in). */
+    | { type: 'edit'; from: string; ref: string; text: string }
+    /** `ref` removed by its author, a room operator or an admin; its text is redacted on disk. */
+    | { type: 'delete'; from: string; ref: string }
   );
 
 export type RoomEventType = RoomEvent['type'];
 
 /** Every room event type, checked against RoomEvent: all of them, nothing else. */
-const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1, topic: 1 } satisfies Record<RoomEventType, 1>;
+const ROOM_EVENT_TYPE_LIST = { join: 1, leave: 1, msg: 1, me: 1, roll: 1, color: 1, nick: 1, announce: 1, topic: 1, edit: 1, delete: 1 } satisfies Record<
+  RoomEventType,
+  1
+>;
 /** What a room log holds (each with an id `?since=` counts from), and all the archive shows. */
 export const ROOM_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(ROOM_EVENT_TYPE_LIST));
 
@@ -96,11 +104,17 @@ export type ErrorCode =
   | 'bad_request'
   | 'storage'
   | 'forbidden'
+  /** An edit of someone else's message, or a delete of it without being an operator. */
+  | 'not_yours'
+  /** An edit or delete of an id that is no message here (unknown, not a `msg`, deleted, too old). */
+  | 'no_such_message'
   /** A whisper or signal to a chatter with chat.max_inbox_bytes unread already: not delivered. */
   | 'inbox_full';
 
 export type ClientMessage =
   | { type: 'msg'; text: string; reply_to?: string }
+  | { type: 'edit'; ref: string; text: string }
+  | { type: 'delete'; ref: string }
   | { type: 'whisper'; to: string; text: string }
   | { type: 'signal'; to: string; data: Record<string, unknown> }
   | ({ type: 'status'; to?: string } & PeerStatus)
@@ -204,6 +218,14 @@ export function parseClientLine(line: string): ClientMessage {
         throw new ProtocolError('bad_request', 'status needs boolean "call" and "preview" (and a string "to", if any)');
       }
       return { type: 'status', call: m.call, preview: m.preview, ...(typeof m.to === 'string' ? { to: m.to } : {}) };
+    case 'edit':
+      if (typeof m.ref !== 'string' || !isEventId(m.ref) || typeof m.text !== 'string') {
+        throw new ProtocolError('bad_request', 'edit needs a message id "ref" and a string "text"');
+      }
+      return { type: 'edit', ref: m.ref, text: checkedText(m.text) };
+    case 'delete':
+      if (typeof m.ref !== 'string' || !isEventId(m.ref)) throw new ProtocolError('bad_request', 'delete needs a message id "ref"');
+      return { type: 'delete', ref: m.ref };
     case 'ping':
       return { type: 'ping' };
     default:
@@ -247,7 +269,12 @@ function textLine(m: ServerMessage): string {
   const d = describe(m);
   switch (d.kind) {
     case 'msg':
-      return `${at}${d.from}> ${d.text}`;
+      if (d.deleted) return `${at}${TEXT_MARKS.info} ${d.from}: message deleted`;
+      return `${at}${d.from}> ${d.edited ? '(edited) ' : ''}${d.text}`;
+    case 'edit':
+      return isRedacted(d.text) ? `${at}${TEXT_MARKS.info} ${d.from}: message deleted` : `${at}${d.from}> (edited) ${d.text}`;
+    case 'delete':
+      return `${at}${TEXT_MARKS.info} message deleted by ${d.from}`;
     case 'me':
       return `${at}* ${d.from} ${d.text}`;
     case 'whisper':

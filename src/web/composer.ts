@@ -21,7 +21,7 @@ export interface ComposerOptions {
   sendButton: HTMLButtonElement;
   prefs: Prefs;
   users: Pick<UserList, 'names' | 'complete'>;
-  log: Pick<MessageLog, 'note'>;
+  log: Pick<MessageLog, 'note' | 'lastOwn'>;
   notifier: Pick<Notifier, 'askOnce'>;
   myName(): string;
   limits(): Limits | undefined;
@@ -53,6 +53,14 @@ export function wireComposer(o: ComposerOptions): Composer {
   let completion: { stem: string; options: string[]; at: number } | undefined;
   let previewTimer: number | undefined;
   let lastPreview = '';
+  /** Up on an empty box: the message being edited (Enter sends the edit, Escape gives up). */
+  let editing: string | undefined;
+  const stopEditing = () => {
+    editing = undefined;
+    o.form.classList.remove('editing');
+    input.placeholder = placeholder;
+  };
+  const placeholder = input.placeholder;
 
   /** Commands (/msg among them) and whispers are nobody else's business. */
   const isPrivate = (text: string) => {
@@ -79,6 +87,15 @@ export function wireComposer(o: ComposerOptions): Composer {
     const limits = o.limits();
     if (limits && utf8Bytes(text) > limits.maxMessageBytes) {
       log.note(`That message is too long: at most ${limits.maxMessageBytes} bytes.`);
+      return;
+    }
+    if (editing) {
+      if (!send({ type: 'edit', ref: editing, text })) {
+        log.note('Not connected: your edit was not sent (it is still in the box).');
+        return;
+      }
+      stopEditing();
+      input.value = '';
       return;
     }
     const [, to, whispered] = ADDRESSED.exec(text) ?? [];
@@ -118,6 +135,22 @@ export function wireComposer(o: ComposerOptions): Composer {
       return;
     }
     if (e.key !== 'Shift') completion = undefined;
+    if (e.key === 'Escape' && editing) {
+      e.preventDefault();
+      stopEditing();
+      input.value = '';
+      return;
+    }
+    const last = e.key === 'ArrowUp' && input.value === '' && !editing ? log.lastOwn() : undefined;
+    if (last) {
+      // Up on an empty box edits my last message, as in most chats.
+      e.preventDefault();
+      editing = last.id;
+      o.form.classList.add('editing');
+      input.placeholder = 'editing your last message (Enter saves, Escape cancels)';
+      input.value = last.text;
+      return;
+    }
     if (e.key === 'ArrowUp' && recalled > 0 && (input.value === '' || input.value === sent[recalled])) {
       e.preventDefault();
       recalled--;

@@ -34,6 +34,8 @@ function wsUrl(since: string | undefined): string {
 const prefs = new Prefs();
 let me: UserSummary = { name: root.dataset.name ?? '', color: validColor(root.dataset.color) ?? '' };
 let limits: Limits | undefined;
+/** The welcome said we may use the operators' commands here (and delete anyone's message). */
+let operator = false;
 let mesh: Mesh | undefined;
 let fileTarget = '';
 /** Whom we last sent a WebRTC signal, and when. */
@@ -48,6 +50,11 @@ const log = new MessageLog({
   inserts: { base: location.href, emoticons: new URL('emoticons/', location.href).href },
   onName: (name) => composer.whisperTo(name),
   colorOf: (name) => users.color(name),
+  myName: () => me.name,
+  operator: () => operator,
+  onDelete: (ref) => {
+    if (!conn.send({ type: 'delete', ref })) log.note('Not connected: the message was not deleted.');
+  },
 });
 const users = new UserList(byId('users', HTMLUListElement), prefs, {
   whisper: (name) => composer.whisperTo(name),
@@ -178,6 +185,7 @@ function onMessage(m: ServerMessage): void {
 function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   me = m.you;
   limits = m.limits;
+  operator = m.operator === true;
   toolbar.showColor(validColor(me.color));
   users.set(m.users, me.name);
   // A new connection is a new start for the direct connections too.

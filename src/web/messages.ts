@@ -4,6 +4,7 @@
 // hidden, so un-ignoring brings them back.
 
 import { type Describable, describe } from '../shared/describe.js';
+import { applyLifecycle, asFolded, type FoldedMsg, isLifecycle } from '../shared/lifecycle.js';
 import { clockTime, el, fullDate } from './dom.js';
 import { type InsertContext, renderText } from './inserts.js';
 import type { Prefs } from './prefs.js';
@@ -22,11 +23,19 @@ export interface MessageLogOptions {
   onName(name: string): void;
   /** Current colour of a present chatter, for events that carry none. */
   colorOf(name: string): string;
+  /** My name now: my messages get a delete button, and Up edits the last of them. */
+  myName(): string;
+  /** A room operator: every message gets a delete button. */
+  operator(): boolean;
+  /** The delete button was pressed (and confirmed). */
+  onDelete(ref: string): void;
 }
 
 export class MessageLog {
   private readonly seen = new Set<string>();
   private readonly order: string[] = [];
+  /** Messages still in the list, by id: edits and deletes change them in place. */
+  private readonly msgs = new Map<string, { m: FoldedMsg; li: HTMLLIElement }>();
 
   constructor(private readonly o: MessageLogOptions) {
     o.prefs.onChange(() => this.applyIgnores());
@@ -36,6 +45,8 @@ export class MessageLog {
       if (a && !confirm(`This leaves tailroom for another site:\n\n${a.href}\n\nOpen it?`)) e.preventDefault();
       const who = target.closest('button.from') as HTMLButtonElement | null;
       if (who?.dataset.name) o.onName(who.dataset.name);
+      const del = target.closest('button.delete') as HTMLButtonElement | null;
+      if (del?.dataset.ref && confirm('Delete this message for everyone?')) o.onDelete(del.dataset.ref);
     });
   }
 
@@ -49,13 +60,37 @@ export class MessageLog {
       const forgotten = this.order.length > MAX_LINES * 2 ? this.order.shift() : undefined;
       if (forgotten) this.seen.delete(forgotten);
     }
-    const li = this.line(m);
+    if (isLifecycle(m)) {
+      // Folded into its message where it stands; one whose message is no longer in the list shows nothing.
+      const held = this.msgs.get(m.ref);
+      const next = held && applyLifecycle(held.m, m);
+      if (held && next) {
+        const li = this.line(next);
+        held.li.replaceWith(li);
+        this.msgs.set(m.ref, { m: next, li });
+      }
+      return true;
+    }
+    const shown = m.type === 'msg' ? asFolded(m) : m;
+    const li = this.line(shown);
+    if (shown.type === 'msg') this.msgs.set(shown.id, { m: shown, li });
     const list = this.o.list;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(li);
-    while (list.childElementCount > MAX_LINES) list.firstElementChild?.remove();
+    while (list.childElementCount > MAX_LINES) {
+      const gone = list.firstElementChild as HTMLElement | null;
+      if (gone?.dataset.id) this.msgs.delete(gone.dataset.id);
+      gone?.remove();
+    }
     if (atBottom) list.scrollTop = list.scrollHeight;
     return true;
+  }
+
+  /** My newest message still shown and not deleted: what Up on an empty box edits. */
+  lastOwn(): { id: string; text: string } | undefined {
+    const me = this.o.myName();
+    const mine = [...this.msgs.values()].filter(({ m }) => m.from === me && !m.deleted).at(-1);
+    return mine && { id: mine.m.id, text: mine.m.text };
   }
 
   note(text: string): void {
@@ -96,9 +131,25 @@ export class MessageLog {
     }
     const d = describe(m);
     switch (d.kind) {
-      case 'msg':
+      case 'msg': {
+        if (m.type !== 'msg') break;
+        li.dataset.id = m.id;
+        if (d.deleted) {
+          li.classList.add('deleted');
+          li.append(this.name(d.from, d.color), ' ', el('span', { class: 'note' }, 'message deleted'));
+          break;
+        }
         li.append(this.name(d.from, d.color), ' ', this.text(d.text));
+        if (d.edited) {
+          const at = new Date(m.t);
+          const title = `sent ${Number.isNaN(at.getTime()) ? m.t : fullDate(at)}, edited ${fullDate(new Date(d.edited))}`;
+          li.append(' ', el('span', { class: 'edited', title }, '(edited)'));
+        }
+        if (d.from === this.o.myName() || this.o.operator()) {
+          li.append(' ', el('button', { type: 'button', class: 'delete', 'data-ref': m.id, title: 'delete this message', 'aria-label': 'delete' }, '×'));
+        }
         break;
+      }
       case 'me':
         li.append(this.name(d.from, undefined), ' ', this.text(d.text));
         break;

@@ -57,6 +57,32 @@ describe('the chat page in chromium', () => {
     assert.deepEqual(users, ['alice', 'bob', 'carol']);
   });
 
+  it('Up on an empty box edits my last message in place on every page; my delete button removes it for everyone', async () => {
+    await say(page.alice, 'a typo herre');
+    await waitForLine(page.bob, 'a typo herre');
+    assert.equal(await page.bob.locator('#log > li.msg', { hasText: 'a typo herre' }).locator('button.delete').count(), 0, 'not on bob’s page: not his');
+    await page.alice.fill('#say', '');
+    await page.alice.press('#say', 'ArrowUp');
+    assert.equal(await page.alice.inputValue('#say'), 'a typo herre');
+    await page.alice.fill('#say', 'a typo here');
+    await page.alice.press('#say', 'Enter');
+    await waitForLine(page.bob, 'a typo here');
+    const line = page.bob.locator('#log > li.msg', { hasText: 'a typo here' });
+    assert.equal(await line.locator('.edited').textContent(), '(edited)');
+    assert.match((await line.locator('.edited').getAttribute('title')) ?? '', /^sent .*\d{4}.*, edited /);
+    assert.equal(await page.bob.locator('#log > li', { hasText: 'a typo herre' }).count(), 0, 'replaced in place, no second line');
+    page.alice.once('dialog', (d) => void d.accept());
+    const mine = page.alice.locator('#log > li.msg', { hasText: 'a typo here' });
+    await mine.hover();
+    await mine.locator('button.delete').click();
+    await page.bob.waitForFunction(() => [...document.querySelectorAll('#log > li.deleted')].some((li) => li.textContent?.includes('message deleted')));
+    assert.equal(await page.bob.locator('#log > li', { hasText: 'a typo here' }).count(), 0);
+    const stored = readdirSync(join(server.data, 'rooms'))
+      .map((f) => readFileSync(join(server.data, 'rooms', f), 'latin1'))
+      .join('');
+    assert.doesNotMatch(stored, /a typo herr?e/, 'blanked on disk');
+  });
+
   it('the colour picker changes my colour on everyone’s page', async () => {
     await page.carol.fill('#colour', '#8e44ad');
     await page.alice.waitForFunction(

@@ -430,6 +430,31 @@ describe('pages', () => {
       assert.doesNotMatch(r.body, /empty/);
     });
 
+    it('shows each message as it stands now: the latest text with (edited), "message deleted", no edit or delete items', async () => {
+      const draft = msg('amy', 'first draft', '2026-11-20T10:00:00.000Z');
+      const gone = msg('bob', 'to be removed', '2026-11-20T10:00:01.000Z');
+      const blanked = msg('bob', '              ', '2026-11-20T10:00:02.000Z'); // redacted, its delete on another page
+      const ref = (line: string) => (JSON.parse(line) as { id: string }).id;
+      writeLog('lobby.log', [
+        draft,
+        gone,
+        blanked,
+        ev('edit', { from: 'amy', ref: ref(draft), text: 'second draft' }, '2026-11-20T10:05:00.000Z'),
+        ev('edit', { from: 'bob', ref: ref(draft), text: "not bob's to edit" }, '2026-11-20T10:05:01.000Z'),
+        ev('delete', { from: 'bob', ref: ref(gone) }, '2026-11-20T10:06:00.000Z'),
+      ]);
+      const r = await get(historyPage, 'room=lobby');
+      assert.equal(r.status, 200);
+      assert.deepEqual(checkHtml(r.body), []);
+      assert.match(
+        r.body,
+        /<span class="text">second draft<\/span> <span class="edited" title="sent 2026-11-20 10:00, edited 2026-11-20 10:05">\(edited\)<\/span>/,
+      );
+      assert.doesNotMatch(r.body, /first draft|to be removed|not bob/);
+      assert.equal((r.body.match(/message deleted/g) ?? []).length, 2);
+      assert.equal((r.body.match(/<li class="event /g) ?? []).length, 3, 'three messages, no edit or delete items');
+    });
+
     it('shows a room with dates, folded joins and leaves, escaped text and highlighted matches', async () => {
       writeLog('lobby.log', [
         ev('join', { from: 'amy', color: '#c0392b' }, '2026-11-19T10:00:00.000Z'),
