@@ -31,6 +31,8 @@ import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { type Identity, identify } from '../identity.js';
 import { mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
+import { kickChatter } from '../store/kick.js';
+import { readRoomSettings } from '../store/roomsettings.js';
 import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
@@ -98,6 +100,8 @@ export class Chatter {
   private readonly joinedAt = new Date().toISOString();
   /** The registered name this chatter proved (src/access.ts), if any. */
   private proved: string | undefined;
+  /** Rooms this connection made with /private (chat.max_private_rooms). */
+  private privateRooms = 0;
 
   constructor(
     private readonly cfg: Config,
@@ -341,13 +345,17 @@ export class Chatter {
       case 'whisper':
       case 'signal':
       case 'status':
+      case 'invite':
         this.send(e);
         break;
       case 'announce':
         this.send({ type: 'info', text: e.text });
         break;
       case 'kick':
-        this.sendError('forbidden', e.text ? `kicked: ${e.text}` : 'you were kicked from the room');
+        this.sendError(
+          'forbidden',
+          e.text ? `kicked${e.from ? ` by ${e.from}` : ''}: ${e.text}` : `you were kicked from the room${e.from ? ` by ${e.from}` : ''}`,
+        );
         void this.leave('kicked');
         break;
     }
@@ -453,6 +461,27 @@ export class Chatter {
       setColor: async (color) => this.joined.setColor(color),
       whisper: (to, text) => this.whisper(to, text),
       rename: (wanted) => this.rename(wanted),
+      d: this.d,
+      cfg: this.cfg,
+      proved: () => (this.proved === this.joined.name ? this.proved : undefined),
+      operator: (room = this.room) => {
+        if (this.proved === undefined || this.proved !== this.joined.name) return false;
+        const read = readRoomSettings(this.d, room);
+        return read.problems.length === 0 && read.settings.operators.includes(this.proved);
+      },
+      send: (m) => this.send(m),
+      deliver: async (to, e) => {
+        await deliver(this.d, this.room, to, e, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
+      },
+      kick: (name, reason) =>
+        kickChatter(this.d, this.room, name, {
+          from: this.joined.name,
+          reason,
+          waitMs: 3000,
+          staleMs: this.cfg.chat.presence_stale_ms,
+          sharedFs: this.cfg.files.shared_fs,
+        }),
+      takePrivateRoom: () => this.privateRooms++ < this.cfg.chat.max_private_rooms,
     };
   }
 
