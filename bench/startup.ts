@@ -12,6 +12,8 @@
 // cost of one more connection).
 // --present N: the room already holds N live-looking presences (half of them non-ASCII
 // names), as a join into a busy room meets them. --mode: only that way of running it.
+// --key: the room has a password (rooms/bench.ini) and the handler's session holds a grant
+// for it: what a join into a closed room adds (the .ini, the session, the seal).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { HANDLER_NODE_FLAGS } from '../src/launch/websocketd.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
-  options: { runs: { type: 'string', default: '30' }, present: { type: 'string', default: '0' }, mode: { type: 'string' } },
+  options: { runs: { type: 'string', default: '30' }, present: { type: 'string', default: '0' }, mode: { type: 'string' }, key: { type: 'boolean' } },
 });
 const runs = Number(opt.runs);
 
@@ -33,6 +35,18 @@ for (let i = 0; i < Number(opt.present); i++) {
   mkdirSync(join(data, 'users', 'bench', name), { recursive: true });
   const info = { name, color: '#336699', pid: process.pid, host: hostname(), since: new Date().toISOString() };
   writeFileSync(join(data, 'users', 'bench', name, 'info'), JSON.stringify(info));
+}
+let cookie: string | undefined;
+if (opt.key) {
+  const { hashPassword, sealOf } = await import('../src/store/passwords.js');
+  const hash = await hashPassword('bench-room-key');
+  mkdirSync(join(data, 'rooms'), { recursive: true });
+  writeFileSync(join(data, 'rooms', 'bench.ini'), `key = ${hash}\n`);
+  const id = 'b'.repeat(43);
+  mkdirSync(join(data, 'sessions'), { recursive: true });
+  const now = new Date().toISOString();
+  writeFileSync(join(data, 'sessions', id), JSON.stringify({ name: 'bencher', color: '#336699', created: now, seen: now, grants: { bench: sealOf(hash) } }));
+  cookie = `tailroom_session=${id}`;
 }
 const blob = join(data, 'room.blob');
 const built = spawnSync(process.execPath, [...HANDLER_NODE_FLAGS, '--snapshot-blob', blob, '--build-snapshot', join(ROOT, 'dist', 'room.bundle.cjs')], {
@@ -52,6 +66,7 @@ const env = {
   PATH_INFO: '/bench',
   TAILROOM_CONF: join(ROOT, 'conf', 'chat.ini'),
   TAILROOM_SET: JSON.stringify({ 'server.data_dir': data, 'chat.idle_timeout_sec': 0 }),
+  ...(cookie ? { HTTP_COOKIE: cookie } : {}),
 };
 
 function once(args: string[], holdMs: number): Promise<{ ms: number; privateKb: number; pssKb: number }> {
