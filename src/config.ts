@@ -99,6 +99,13 @@ export const SETTINGS = [
   { section: 'chat', key: 'max_signal_bytes', kind: 'int', default: 65536, doc: 'largest WebRTC signaling payload' },
   { section: 'chat', key: 'signal_rate_per_sec', kind: 'int', default: 20, doc: 'signaling messages per second per connection' },
   { section: 'chat', key: 'signal_rate_burst', kind: 'int', default: 100, doc: 'signaling messages in a burst' },
+  {
+    section: 'chat',
+    key: 'max_private_rooms',
+    kind: 'int',
+    default: 5,
+    doc: 'rooms one connection may make with /private (each is files on disk); 0 = /private is off',
+  },
   { section: 'chat', key: 'max_inbox_bytes', kind: 'int', default: 1048576, doc: 'unread whisper and signal bytes one chatter may hold (inbox_full past it)' },
   { section: 'chat', key: 'edit_window_min', kind: 'int', default: 0, doc: 'minutes after sending that its author may still edit a message; 0 = always' },
   {

@@ -3,9 +3,15 @@
 import { ProtocolError } from '../shared/protocol.js';
 import { color } from './color.js';
 import { dice, roll } from './dice.js';
+import { invite } from './invite.js';
+import { key } from './key.js';
+import { kick } from './kick.js';
 import { me } from './me.js';
 import { msg } from './msg.js';
 import { nick } from './nick.js';
+import { deop, op } from './op.js';
+import { privateRoom } from './private.js';
+import { topic } from './topic.js';
 import type { Command, CommandContext } from './types.js';
 import { who } from './who.js';
 
@@ -21,7 +27,7 @@ const help: Command = {
   },
 };
 
-export const COMMANDS: readonly Command[] = [me, msg, who, nick, color, dice, roll, help];
+export const COMMANDS: readonly Command[] = [me, msg, who, nick, color, dice, roll, privateRoom, topic, kick, key, invite, op, deop, help];
 
 const byName = new Map<string, Command>();
 for (const c of COMMANDS) for (const n of c.names) byName.set(n, c);

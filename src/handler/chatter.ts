@@ -34,6 +34,8 @@ import { type Identity, identify } from '../identity.js';
 import { mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
 import { mentionsIn } from '../shared/mentions.js';
 import { isRegistered } from '../store/registry.js';
+import { kickChatter } from '../store/kick.js';
+import { readRoomSettings } from '../store/roomsettings.js';
 import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
@@ -101,6 +103,8 @@ export class Chatter {
   private readonly joinedAt = new Date().toISOString();
   /** The registered name this chatter proved (src/access.ts), if any. */
   private proved: string | undefined;
+  /** Rooms this connection made with /private (chat.max_private_rooms). */
+  private privateRooms = 0;
 
   constructor(
     private readonly cfg: Config,
@@ -344,13 +348,17 @@ export class Chatter {
       case 'whisper':
       case 'signal':
       case 'status':
+      case 'invite':
         this.send(e);
         break;
       case 'announce':
         this.send({ type: 'info', text: e.text });
         break;
       case 'kick':
-        this.sendError('forbidden', e.text ? `kicked: ${e.text}` : 'you were kicked from the room');
+        this.sendError(
+          'forbidden',
+          e.text ? `kicked${e.from ? ` by ${e.from}` : ''}: ${e.text}` : `you were kicked from the room${e.from ? ` by ${e.from}` : ''}`,
+        );
         void this.leave('kicked');
         break;
     }
@@ -444,9 +452,16 @@ export class Chatter {
     return m.type === 'edit' ? editMessage(ctx, m.ref, m.text) : deleteMessage(ctx, m.ref);
   }
 
-  /** A room operator may delete anyone's message: not yet wired (issue 14's operators). */
+  /** A room operator may delete anyone's message. */
   private mayDeleteOthers(): boolean {
-    return false;
+    return this.isOperator();
+  }
+
+  /** Our current name is the one we proved and an operator of `room` (its .ini read now). */
+  private isOperator(room = this.room): boolean {
+    if (this.proved === undefined || this.proved !== this.joined.name) return false;
+    const read = readRoomSettings(this.d, room);
+    return read.problems.length === 0 && read.settings.operators.includes(this.proved);
   }
 
   /**
@@ -486,6 +501,23 @@ export class Chatter {
       setColor: async (color) => this.joined.setColor(color),
       whisper: (to, text) => this.whisper(to, text),
       rename: (wanted) => this.rename(wanted),
+      d: this.d,
+      cfg: this.cfg,
+      proved: () => (this.proved === this.joined.name ? this.proved : undefined),
+      operator: (room) => this.isOperator(room),
+      send: (m) => this.send(m),
+      deliver: async (to, e) => {
+        await deliver(this.d, this.room, to, e, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
+      },
+      kick: (name, reason) =>
+        kickChatter(this.d, this.room, name, {
+          from: this.joined.name,
+          reason,
+          waitMs: 3000,
+          staleMs: this.cfg.chat.presence_stale_ms,
+          sharedFs: this.cfg.files.shared_fs,
+        }),
+      takePrivateRoom: () => this.privateRooms++ < this.cfg.chat.max_private_rooms,
     };
   }
 

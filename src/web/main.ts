@@ -8,7 +8,7 @@ import { type Limits, type PeerStatus, ROOM_EVENT_TYPES, type ServerMessage, typ
 import { Call } from './call.js';
 import { wireComposer } from './composer.js';
 import { type ConnState, Connection } from './connection.js';
-import { byId } from './dom.js';
+import { byId, el } from './dom.js';
 import { Transfers } from './files.js';
 import { type PeerMessage, Mesh } from './mesh.js';
 import { MessageLog } from './messages.js';
@@ -21,6 +21,19 @@ import { UserList } from './users.js';
 const root = byId('chat', HTMLElement);
 const room = root.dataset.room ?? '';
 const fileInput = byId('file-input', HTMLInputElement);
+/** The room's topic, under its name: the template's #topic, or one made here for a template without it. */
+const topicLine =
+  document.getElementById('topic') ??
+  (() => {
+    const p = el('p', { id: 'topic', class: 'topic', hidden: true });
+    root.querySelector('h1')?.after(p);
+    return p;
+  })();
+
+function showTopic(text: string | undefined): void {
+  topicLine.textContent = text ?? '';
+  topicLine.hidden = !text;
+}
 
 /** The room's WebSocket: relative to this page, so a proxy prefix (/chat/) is kept. */
 function wsUrl(since: string | undefined): string {
@@ -62,6 +75,9 @@ const users = new UserList(byId('users', HTMLUListElement), prefs, {
     fileTarget = name;
     fileInput.value = '';
     fileInput.click();
+  },
+  privateChat: (name) => {
+    if (!conn.send({ type: 'msg', text: `/private ${name}` })) log.note('Not connected.');
   },
 });
 const transfers = new Transfers(
@@ -146,7 +162,7 @@ function onMessage(m: ServerMessage): void {
     case 'pong':
       return;
     case 'invite':
-      log.add({ type: 'info', text: `${m.from} invites you to ${m.room}` });
+      if (log.add(m) && m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, `invites you to ${m.room}`, true);
       return;
   }
   if (!ROOM_EVENT_TYPES.has(m.type)) return;
@@ -168,6 +184,9 @@ function onMessage(m: ServerMessage): void {
     case 'roll':
       if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, describe(m).note);
       break;
+    case 'topic':
+      showTopic(m.text);
+      break;
     case 'nick':
       mesh?.rename(m.from, m.name);
       typing.set(m.from, '');
@@ -186,6 +205,7 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   me = m.you;
   limits = m.limits;
   operator = m.operator === true;
+  showTopic(m.topic);
   toolbar.showColor(validColor(me.color));
   users.set(m.users, me.name);
   // A new connection is a new start for the direct connections too.

@@ -5,6 +5,7 @@
 
 import { type Describable, describe } from '../shared/describe.js';
 import { applyLifecycle, asFolded, type FoldedMsg, isLifecycle } from '../shared/lifecycle.js';
+import type { InviteEntry } from '../shared/protocol.js';
 import { clockTime, el, fullDate } from './dom.js';
 import { type InsertContext, renderText } from './inserts.js';
 import type { Prefs } from './prefs.js';
@@ -13,7 +14,7 @@ import type { Prefs } from './prefs.js';
 const MAX_LINES = 1000;
 
 /** What the list shows: what the server describes, and the page's own notes. */
-type Shown = Describable | { type: 'local'; text: string };
+type Shown = Describable | InviteEntry | { type: 'local'; text: string };
 
 export interface MessageLogOptions {
   list: HTMLOListElement;
@@ -129,6 +130,12 @@ export class MessageLog {
       li.append(el('span', { class: 'note text' }, m.text));
       return li;
     }
+    if (m.type === 'invite') {
+      li.append(el('span', { class: 'note' }, `${m.from} invites you to ${m.private ? 'a private room for the two of you, ' : ''}${m.room} `));
+      // Only the server's own kind of link (join?room=...&invite=...), relative to this page.
+      if (typeof m.href === 'string' && m.href.startsWith('join?')) li.append(el('a', { class: 'invite', href: m.href }, `Switch to ${m.room}`));
+      return li;
+    }
     const d = describe(m);
     switch (d.kind) {
       case 'msg': {
@@ -178,6 +185,9 @@ export class MessageLog {
         break;
       case 'announce':
         li.append(el('span', { class: 'label' }, 'announcement: '), this.text(d.text));
+        break;
+      case 'topic':
+        li.append(el('span', { class: 'note' }, d.text ? `${d.from} ${d.note}: ` : `${d.from} cleared the topic`), d.text ? this.text(d.text) : '');
         break;
       case 'info':
         li.append(el('span', { class: 'note text' }, d.note));

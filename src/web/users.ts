@@ -1,6 +1,6 @@
 // The user list: who is here, in their colours; click a name to whisper; per-user
 // ignore (kept by Prefs in localStorage); the state of the direct (WebRTC) connection;
-// send a file. Also the name completion for the message box.
+// send a file; open a private room with someone. Also the name completion for the message box.
 
 import type { UserSummary } from '../shared/protocol.js';
 import { validColor } from '../shared/colors.js';
@@ -11,6 +11,8 @@ import type { Prefs } from './prefs.js';
 export interface UserListActions {
   whisper(name: string): void;
   sendFile(name: string): void;
+  /** Open a private room for the two of us (/private NAME). */
+  privateChat(name: string): void;
 }
 
 const PEER_LABEL: Record<PeerState, string> = {
@@ -112,7 +114,13 @@ export class UserList {
         ignored ? 'Unignore' : 'Ignore',
       );
       ignore.addEventListener('click', () => this.prefs.setIgnored(u.name, !ignored));
-      li.append(file, ignore);
+      const priv = el(
+        'button',
+        { type: 'button', class: 'private', title: `open a private room for you and ${u.name}`, 'data-focus-key': `private:${u.name}` },
+        'Private chat',
+      );
+      priv.addEventListener('click', () => this.actions.privateChat(u.name));
+      li.append(file, priv, ignore);
       return li;
     });
     this.list.replaceChildren(...rows);

@@ -99,8 +99,12 @@ describe('fuzzing what browsers send', () => {
   });
 
   it('slash commands answer anything with events or a protocol error, and log only well-formed events', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tailroom-fuzz-cmd-'));
+    after(() => rmSync(root, { recursive: true, force: true }));
+    const cfg = loadConfig({ confPath: join(root, 'none.ini'), env: {}, overrides: { 'server.data_dir': root } });
+    const names = ['dice', 'roll', 'me', 'nick', 'msg', 'who', 'color', 'help', 'zap', 'topic', 'kick', 'key', 'invite', 'op', 'deop', 'private'];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('dice', 'roll', 'me', 'nick', 'msg', 'who', 'color', 'help', 'zap'), hostile, async (name, args) => {
+      fc.asyncProperty(fc.constantFrom(...names), hostile, async (name, args) => {
         const logged: NewRoomEvent[] = [];
         const ctx: CommandContext = {
           room: 'lobby',
@@ -114,6 +118,18 @@ describe('fuzzing what browsers send', () => {
             throw new ProtocolError('no_such_user', 'nobody');
           },
           rename: async (wanted) => validateUserName(wanted),
+          d: dataDir(root),
+          cfg,
+          proved: () => undefined,
+          operator: () => false,
+          send: () => undefined,
+          deliver: async () => {
+            throw new ProtocolError('no_such_user', 'nobody');
+          },
+          kick: async () => {
+            throw new ProtocolError('no_such_user', 'nobody');
+          },
+          takePrivateRoom: () => true,
         };
         const parsed = parseCommand(`/${name} ${args}`);
         if (!parsed) return;

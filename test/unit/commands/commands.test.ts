@@ -6,79 +6,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Chatter } from '../../../src/handler/chatter.js';
 import { COMMANDS } from '../../../src/commands/index.js';
-import { loadConfig } from '../../../src/config.js';
 import { dataDir } from '../../../src/store/datadir.js';
 import { Presence } from '../../../src/store/presence.js';
-import { newSessionId, SESSION_COOKIE, writeSession } from '../../../src/store/sessions.js';
-
-type Message = Record<string, unknown> & { type: string };
-
-class TestChatter {
-  readonly got: Message[] = [];
-  readonly chatter: Chatter;
-  private waiters: (() => void)[] = [];
-
-  constructor(
-    root: string,
-    room: string,
-    readonly name: string,
-  ) {
-    const id = newSessionId();
-    const now = new Date().toISOString();
-    writeSession(dataDir(root), id, { name, color: '#123456', created: now, seen: now });
-    const cfg = loadConfig({
-      confPath: join(root, 'no-such-chat.ini'),
-      env: {},
-      overrides: { 'server.data_dir': root, 'chat.presence_stale_ms': 3000, 'chat.rate_per_sec': 0 },
-    });
-    const out = {
-      write: (line: string) => {
-        this.got.push(JSON.parse(line) as Message);
-        for (const w of this.waiters) w();
-      },
-    };
-    this.chatter = new Chatter(cfg, room, { pathInfo: `/${room}`, query: '', cookie: `${SESSION_COOKIE}=${id}` }, out, () => undefined);
-  }
-
-  send(line: string): void {
-    this.chatter.reader.push(Buffer.from(`${line}\n`));
-  }
-
-  /** The first message from `from` on that satisfies `test`; fails after 3 s. */
-  waitFor(test: (m: Message) => boolean, from = 0): Promise<Message> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const m = this.got.slice(from).find(test);
-        if (!m) return false;
-        this.waiters = this.waiters.filter((w) => w !== check);
-        clearTimeout(timer);
-        resolve(m);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
-        reject(new Error(`timed out; got ${JSON.stringify(this.got.slice(from))}`));
-      }, 3000);
-      if (!check()) this.waiters.push(check);
-    });
-  }
-
-  /** Send a line and resolve with the first reply of `type` after it. */
-  async ask(line: string, type: string): Promise<Message> {
-    const from = this.got.length;
-    this.send(line);
-    return this.waitFor((m) => m.type === type, from);
-  }
-}
-
-const ms = (n: number) => new Promise((r) => setTimeout(r, n));
-
-/** Resolves once `done()` holds, checking every 20 ms; fails after 5 s. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  for (const start = Date.now(); !done(); await ms(20)) if (Date.now() - start > 5000) assert.fail(`timed out waiting for ${what}`);
-}
+import { type Message, TestChatter, until } from './harness.js';
 
 describe('slash commands and whispers (through a Chatter)', function () {
   this.timeout(10000);
