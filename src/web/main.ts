@@ -220,7 +220,10 @@ function sendSealed(m: ClientMessage): boolean {
   const peer = to;
   void e2e.seal(from, peer, said).then(
     (box) => {
-      if (!conn.send({ type: 'whisper', to: peer, e2e: box })) log.note('Not connected: your whisper was not sent.');
+      // The box counts against the limit, and is a third bigger than the text.
+      const max = limits?.maxMessageBytes;
+      if (max !== undefined && JSON.stringify(box).length > max) log.note(`That whisper is too long once encrypted: at most ${max} bytes of ciphertext.`);
+      else if (!conn.send({ type: 'whisper', to: peer, e2e: box })) log.note('Not connected: your whisper was not sent.');
     },
     () => log.warn(`your whisper to ${peer} could not be encrypted, so it was not sent`),
   );
