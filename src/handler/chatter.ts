@@ -11,9 +11,10 @@ import { deliver, isPresent, rotateInbox } from '../store/inbox.js';
 import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
 import { NameError, roomFromPath } from '../store/names.js';
-import { listPresent, Presence, reapRoom, takeAddressSlot } from '../store/presence.js';
+import { listPresent, Presence, presentNames, readInfo, reapRoom, takeAddressSlot } from '../store/presence.js';
 import {
   type ClientMessage,
+  type E2eBox,
   type ErrorCode,
   type InboxEntry,
   type Limits,
@@ -80,9 +81,12 @@ export class Chatter {
   private rotating = false;
   /** The CGI request, when there is one. */
   private readonly cgi: CgiRequest | undefined;
-  private readonly roster = new Roster((users) => {
-    if (!this.leaving) this.send({ type: 'users', users });
-  });
+  private readonly roster = new Roster(
+    (users) => {
+      if (!this.leaving) this.send({ type: 'users', users });
+    },
+    (name) => readInfo(this.d, this.room, name)?.pub,
+  );
   private readonly timers: NodeJS.Timeout[] = [];
   private lastHeard = Date.now();
   /** Gives back this connection's slot among its address's (takeAddressSlot). */
@@ -194,7 +198,7 @@ export class Chatter {
 
     // Everything up to `end` is replayed; the follower takes over exactly there.
     const end = logSize(this.logPath);
-    for (const u of listPresent(this.d, this.room)) this.roster.set(u.name, u.color);
+    for (const u of listPresent(this.d, this.room)) this.roster.set(u.name, u.color, u.pub);
     this.roster.set(this.presence.name, this.presence.color);
     this.send({
       type: 'welcome',
@@ -354,6 +358,9 @@ export class Chatter {
       case 'announce':
         this.send({ type: 'info', text: e.text });
         break;
+      case 'key':
+        this.roster.keyChanged(e.from);
+        break;
       case 'kick':
         this.sendError(
           'forbidden',
@@ -414,11 +421,20 @@ export class Chatter {
       return;
     }
     if (m.type === 'status') return this.status(me.name, m);
+    if (m.type === 'key') return this.announceKey(me, m.pub);
     if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
     if (m.type === 'delete') return this.lifecycle(m);
+    if (m.type === 'whisper') {
+      // An e2e box counts whole, as text would: base64 and the tag make it a third bigger.
+      if (m.e2e) {
+        this.checkText(JSON.stringify(m.e2e));
+        return this.sealedWhisper(m.to, m.e2e);
+      }
+      this.checkText(m.text);
+      return this.whisper(m.to, m.text);
+    }
     this.checkText(m.text);
     if (m.type === 'edit') return this.lifecycle(m);
-    if (m.type === 'whisper') return this.whisper(m.to, m.text);
     const text = m.text;
     if (text.trim() === '') return;
     const cmd = parseCommand(text);
@@ -481,6 +497,29 @@ export class Chatter {
       .filter((n) => n !== from);
     // Someone who left meanwhile has no inbox: they need no status.
     await Promise.all(others.map((n) => deliver(this.d, this.room, n, entry, this.cfg.files.shared_fs).catch(() => undefined)));
+  }
+
+  /**
+   * A new public key: kept in our presence info, then everyone here is told to read it
+   * again, through their inboxes (no room event: a key is nobody's history). The info is
+   * written before the names are listed, so a newcomer either is listed, or joined after
+   * the write and reads the key with the rest of its welcome.
+   */
+  private async announceKey(me: Presence, pub: string): Promise<void> {
+    if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too many key changes: slow down');
+    if (pub === me.pub) return; // every reconnect says it again: nothing changed
+    me.setKey(pub);
+    this.roster.keyChanged(me.name); // our own list shows it too: the page sees it arrived
+    const others = presentNames(this.d, this.room).filter((n) => n !== me.name);
+    // Someone who left meanwhile has no inbox: nothing to tell.
+    await Promise.all(others.map((n) => deliver(this.d, this.room, n, { type: 'key', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)));
+  }
+
+  /** Ciphertext between two pages: relayed as it is, to the inbox and back to the sender. */
+  private async sealedWhisper(to: string, e2e: E2eBox): Promise<void> {
+    const me = this.joined;
+    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, e2e }, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
+    if (to !== me.name) this.send(entry as ServerMessage);
   }
 
   async whisper(to: string, text: string): Promise<void> {

@@ -1,6 +1,8 @@
 // Who is in the room, as one chatter sees it: the list in its welcome, kept up to date
 // from the presence events in the room log, and sent again as a `users` message when it
-// changes.
+// changes. Public keys (end-to-end whispers) are no room events: a chatter's key is read
+// from its presence info when it joins, and again when its handler says it changed
+// (a `key` inbox entry), so the info file stays the one truth.
 
 import type { RoomEvent, UserSummary } from '../shared/protocol.js';
 
@@ -12,14 +14,25 @@ import type { RoomEvent, UserSummary } from '../shared/protocol.js';
 const USERS_COALESCE_MS = 30;
 const USERS_MIN_GAP_MS = 1000;
 
+interface Entry {
+  color: string;
+  pub?: string;
+}
+
 export class Roster {
-  /** Each chatter's colour, by name. */
-  private readonly users = new Map<string, string>();
+  /** Each chatter's colour and key, by name. */
+  private readonly users = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
   private lastSentAt = 0;
 
-  /** `send` is called with the list after changes, coalesced; it decides whether it still goes out. */
-  constructor(private readonly send: (users: UserSummary[]) => void) {}
+  /**
+   * `send` is called with the list after changes, coalesced; it decides whether it still goes out.
+   * `keyOf` reads a present chatter's key (its presence info), asked when it joins.
+   */
+  constructor(
+    private readonly send: (users: UserSummary[]) => void,
+    private readonly keyOf: (name: string) => string | undefined = () => undefined,
+  ) {}
 
   get size(): number {
     return this.users.size;
@@ -29,29 +42,49 @@ export class Roster {
     return this.users.has(name);
   }
 
-  set(name: string, color: string): void {
-    this.users.set(name, color);
+  set(name: string, color: string, pub?: string): void {
+    this.users.set(name, pub === undefined ? { color } : { color, pub });
   }
 
   list(): UserSummary[] {
-    return [...this.users].map(([name, color]) => ({ name, color })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.users]
+      .map(([name, { color, pub }]) => (pub === undefined ? { name, color } : { name, color, pub }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   /** A join, leave, colour or name change seen in the room log. */
   changed(e: RoomEvent): void {
     switch (e.type) {
       case 'join':
+        // Its key may be in its info already (announced before we read this line): a
+        // `key` entry that came first found nothing to update, or set what this reads again.
+        this.set(e.from, e.color, this.keyOf(e.from));
+        break;
       case 'color':
-        this.users.set(e.from, e.color);
+        this.set(e.from, e.color, this.users.get(e.from)?.pub);
         break;
       case 'leave':
         this.users.delete(e.from);
         break;
       case 'nick':
-        this.users.set(e.name, this.users.get(e.from) ?? '');
+        this.users.set(e.name, this.users.get(e.from) ?? { color: '' });
         this.users.delete(e.from);
         break;
     }
+    this.schedule();
+  }
+
+  /** `name`'s key changed (its handler said so): read it again; a name not here yet waits for its join. */
+  keyChanged(name: string): void {
+    const u = this.users.get(name);
+    if (!u) return;
+    const pub = this.keyOf(name);
+    if (pub === u.pub) return;
+    this.set(name, u.color, pub);
+    this.schedule();
+  }
+
+  private schedule(): void {
     // Twenty people joining at once should not cost everyone twenty lists.
     if (this.timer) return;
     const wait = Math.max(USERS_COALESCE_MS, this.lastSentAt + USERS_MIN_GAP_MS - Date.now());

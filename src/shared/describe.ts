@@ -5,6 +5,9 @@ import { validColor } from './colors.js';
 import { type FoldedMsg, isRedacted } from './lifecycle.js';
 import type { ErrorCode, LeaveReason, RoomEvent, ServerMessage } from './protocol.js';
 
+/** What a terminal, the CLI or a page without the key shows for an end-to-end encrypted whisper. */
+export const E2E_PLACEHOLDER = '(end-to-end encrypted whisper)';
+
 /** What is described: the room's events, and what is said to one chatter only. */
 export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' | 'info' | 'error' }>;
 
@@ -17,7 +20,8 @@ export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' |
 export type Description =
   | { kind: 'msg'; from: string; color?: string; text: string; edited?: string; deleted?: true }
   | { kind: 'me'; from: string; text: string }
-  | { kind: 'whisper'; from: string; to: string; text: string }
+  /** `sealed`: end-to-end encrypted, `text` is then our placeholder (only the two pages can read it). */
+  | { kind: 'whisper'; from: string; to: string; text: string; sealed?: true }
   | { kind: 'announce'; text: string }
   | { kind: 'topic'; from: string; note: string; text: string }
   | { kind: 'edit'; from: string; note: string; text: string }
@@ -50,7 +54,8 @@ export function describe(e: Describable): Description {
     case 'me':
       return { kind: 'me', from: e.from, text: e.text };
     case 'whisper':
-      return { kind: 'whisper', from: e.from, to: e.to, text: e.text };
+      if (typeof e.text === 'string') return { kind: 'whisper', from: e.from, to: e.to, text: e.text };
+      return { kind: 'whisper', from: e.from, to: e.to, text: E2E_PLACEHOLDER, sealed: true };
     case 'announce':
       return { kind: 'announce', text: e.text };
     case 'topic':

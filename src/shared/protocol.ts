@@ -57,12 +57,30 @@ export const PRESENCE_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'c
 
 /** Lines in users/<room>/<name>/inbox: addressed to one chatter, never in history. */
 export type InboxEntry =
-  | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
+  | WhisperEntry
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
   | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | { type: 'kick'; id: string; t: string; from?: string; text?: string }
   | { type: 'announce'; id: string; t: string; text: string }
+  /** `from` announced a new public key: the others read it from its presence info (never from here). */
+  | { type: 'key'; id: string; t: string; from: string }
   | InviteEntry;
+
+/**
+ * An end-to-end encrypted whisper's body (docs/design.md, "End-to-end whispers"): AES-GCM
+ * ciphertext with its tag, and its 12-byte IV, both standard base64. Relayed as it is.
+ */
+export interface E2eBox {
+  v: 1;
+  iv: string;
+  ct: string;
+}
+
+/** A whisper carries either text or, between two browsers with keys, only ciphertext. */
+export type WhisperBody = { text: string; e2e?: undefined } | { e2e: E2eBox; text?: undefined };
+
+/** A whisper as the inbox holds it and as both ends get it. */
+export type WhisperEntry = { type: 'whisper'; id: string; t: string; from: string; to: string } & WhisperBody;
 
 /**
  * An invitation to another room, to one chatter: `href` is the page that admits the
@@ -82,6 +100,8 @@ export interface InviteEntry {
 export interface UserSummary {
   name: string;
   color: string;
+  /** The chatter's public key for end-to-end whispers (standard base64, 65 bytes raw), if it announced one. */
+  pub?: string;
 }
 
 /**
@@ -115,9 +135,10 @@ export type ClientMessage =
   | { type: 'msg'; text: string; reply_to?: string }
   | { type: 'edit'; ref: string; text: string }
   | { type: 'delete'; ref: string }
-  | { type: 'whisper'; to: string; text: string }
+  | ({ type: 'whisper'; to: string } & WhisperBody)
   | { type: 'signal'; to: string; data: Record<string, unknown> }
   | ({ type: 'status'; to?: string } & PeerStatus)
+  | { type: 'key'; pub: string }
   | { type: 'ping' };
 
 export interface Limits {
@@ -149,7 +170,7 @@ export type ServerMessage =
     }
   | RoomEvent
   | { type: 'users'; users: UserSummary[] }
-  | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string }
+  | WhisperEntry
   | { type: 'signal'; id: string; t: string; from: string; data: Record<string, unknown> }
   | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | InviteEntry
@@ -169,6 +190,43 @@ export class ProtocolError extends Error {
 /** The shape of an id newEventId (src/store/eventid.ts) makes. */
 export function isEventId(s: string): boolean {
   return /^[0-9a-z]{9}-[0-9a-z]{1,16}-[0-9a-z]{1,10}$/.test(s);
+}
+
+/**
+ * How many bytes standard base64 (with its padding, no line breaks) decodes to; undefined
+ * when `s` is not that. The shared code has neither Buffer nor atob.
+ */
+export function base64Bytes(s: string): number | undefined {
+  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) return undefined;
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return (s.length / 4) * 3 - pad;
+}
+
+/** Bytes of a raw uncompressed P-256 point: 0x04, then x and y. */
+const P256_RAW_BYTES = 65;
+/** The AES-GCM IV a whisper uses, and the tag every ciphertext ends with. */
+const E2E_IV_BYTES = 12;
+const E2E_TAG_BYTES = 16;
+
+/**
+ * A public key as exportKey('raw') gives it, in base64: 65 bytes, the first 0x04 (its
+ * base64 then starts with "B" and a character worth 0 to 15). Whether the point is on the
+ * curve only the browsers check (importKey refuses it); the server has no use for it.
+ */
+export function isPublicKey(pub: unknown): pub is string {
+  return typeof pub === 'string' && base64Bytes(pub) === P256_RAW_BYTES && pub[0] === 'B' && /^[A-P]$/.test(pub[1] ?? '');
+}
+
+/** A well-formed e2e box, or why not. Its size is the handler's to bound (chat.max_message_bytes). */
+function checkedBox(v: unknown): E2eBox {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError('bad_request', '"e2e" must be an object');
+  const b = v as Record<string, unknown>;
+  if (b.v !== 1) throw new ProtocolError('bad_request', 'unknown e2e version: only "v":1 is understood');
+  if (typeof b.iv !== 'string' || base64Bytes(b.iv) !== E2E_IV_BYTES) throw new ProtocolError('bad_request', 'e2e "iv" must be base64 of 12 bytes');
+  const ct = typeof b.ct === 'string' ? base64Bytes(b.ct) : undefined;
+  if (ct === undefined || ct < E2E_TAG_BYTES) throw new ProtocolError('bad_request', 'e2e "ct" must be base64 of a ciphertext and its 16-byte tag');
+  // Only the three fields are relayed: nothing else rides along into an inbox.
+  return { v: 1, iv: b.iv, ct: b.ct as string };
 }
 
 /** Text someone wrote, refused with bad_request when it holds a control character (src/shared/text.ts). */
@@ -204,10 +262,17 @@ export function parseClientLine(line: string): ClientMessage {
       }
       return { type: 'msg', text: checkedText(m.text), ...(typeof m.reply_to === 'string' ? { reply_to: m.reply_to } : {}) };
     case 'whisper':
+      if (typeof m.to === 'string' && m.e2e !== undefined) {
+        if (m.text !== undefined) throw new ProtocolError('bad_request', 'an e2e whisper carries no "text"');
+        return { type: 'whisper', to: m.to, e2e: checkedBox(m.e2e) };
+      }
       if (typeof m.to !== 'string' || typeof m.text !== 'string') {
-        throw new ProtocolError('bad_request', 'whisper needs string "to" and "text"');
+        throw new ProtocolError('bad_request', 'whisper needs string "to" and "text" (or "e2e")');
       }
       return { type: 'whisper', to: m.to, text: checkedText(m.text) };
+    case 'key':
+      if (!isPublicKey(m.pub)) throw new ProtocolError('bad_request', 'key needs "pub": base64 of a raw uncompressed P-256 point (65 bytes, starting 0x04)');
+      return { type: 'key', pub: m.pub };
     case 'signal':
       if (typeof m.to !== 'string' || typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) {
         throw new ProtocolError('bad_request', 'signal needs a string "to" and an object "data"');

@@ -24,6 +24,8 @@ export interface PresenceInfo {
   pid: number;
   host: string;
   since: string;
+  /** Public key for end-to-end whispers, once the chatter's page announced one. */
+  pub?: string;
 }
 
 /** Most numbered variants tried for one name (`bob`, `bob1`, … `bob999`). */
@@ -106,9 +108,18 @@ export function listPresent(d: DataDir, room: string): UserSummary[] {
   for (const name of names.sort()) {
     if (name.startsWith('.')) continue;
     const info = readInfo(d, room, name);
-    users.push({ name, color: info?.color ?? '' });
+    users.push({ name, color: info?.color ?? '', ...(typeof info?.pub === 'string' ? { pub: info.pub } : {}) });
   }
   return users;
+}
+
+/** Who is in the room, by name only: one readdir, no info file read. */
+export function presentNames(d: DataDir, room: string): string[] {
+  try {
+    return readdirSync(roomUsersDir(d, room)).filter((n) => !n.startsWith('.'));
+  } catch {
+    return [];
+  }
 }
 
 /** users/<room>/ exists: somebody has been in the room (it stays when they leave). */
@@ -198,6 +209,8 @@ export class Presence {
   private detached = false;
   /** When our lock's mtime was last set (by our clock): a reaper goes by that mtime. */
   private refreshedAt = 0;
+  /** Our public key for end-to-end whispers, kept in info (and carried across a /nick). */
+  pub: string | undefined;
 
   private constructor(
     readonly d: DataDir,
@@ -298,11 +311,18 @@ export class Presence {
 
   private writeInfo(): void {
     const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: thisHost(), since: new Date().toISOString() };
+    if (this.pub !== undefined) info.pub = this.pub;
     writeJsonAtomic(infoPath(this.d, this.room, this.name), info);
   }
 
   setColor(color: string): void {
     this.color = color;
+    this.writeInfo();
+  }
+
+  /** Keep `pub` in our info, where the others' handlers read it. */
+  setKey(pub: string): void {
+    this.pub = pub;
     this.writeInfo();
   }
 

@@ -4,11 +4,12 @@
 
 import { validColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
-import { type Limits, type PeerStatus, ROOM_EVENT_TYPES, type ServerMessage, type UserSummary } from '../shared/protocol.js';
+import { type ClientMessage, type Limits, type PeerStatus, ROOM_EVENT_TYPES, type ServerMessage, type UserSummary } from '../shared/protocol.js';
 import { Call } from './call.js';
 import { wireComposer } from './composer.js';
 import { type ConnState, Connection } from './connection.js';
 import { byId, el } from './dom.js';
+import { E2e } from './e2e.js';
 import { Transfers } from './files.js';
 import { type PeerMessage, Mesh } from './mesh.js';
 import { MessageLog } from './messages.js';
@@ -69,8 +70,10 @@ const log = new MessageLog({
     if (!conn.send({ type: 'delete', ref })) log.note('Not connected: the message was not deleted.');
   },
 });
+const e2e = new E2e({ note: (text) => log.note(text), changed: () => users.render() });
 const users = new UserList(byId('users', HTMLUListElement), prefs, {
   whisper: (name) => composer.whisperTo(name),
+  fingerprint: (name) => e2e.fingerprint(name),
   sendFile: (name) => {
     fileTarget = name;
     fileInput.value = '';
@@ -117,7 +120,7 @@ const composer = wireComposer({
   notifier,
   myName: () => me.name,
   limits: () => limits,
-  send: (m) => conn.send(m),
+  send: (m) => sendSealed(m),
   broadcast: (m) => mesh?.broadcast(m),
 });
 const toolbar = wireToolbar({ conn, composer, log, prefs, notifier });
@@ -138,6 +141,7 @@ function onMessage(m: ServerMessage): void {
       return;
     case 'users':
       users.set(m.users, me.name);
+      e2e.setUsers(m.users, me.name);
       mesh?.keepOnly(users.names());
       for (const name of [...typing.names()]) if (!users.names().has(name)) typing.set(name, '');
       return;
@@ -148,6 +152,10 @@ function onMessage(m: ServerMessage): void {
       onStatus(m.from, { call: m.call === true, preview: m.preview === true }, String(m.t));
       return;
     case 'whisper':
+      if (m.e2e) {
+        openWhisper(m, m.e2e);
+        return;
+      }
       if (log.add(m) && m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.text, true);
       return;
     case 'error':
@@ -201,6 +209,53 @@ function onMessage(m: ServerMessage): void {
   }
 }
 
+/** Whispers are opened one after another, so they are listed in the order they came. */
+let opening: Promise<unknown> = Promise.resolve();
+
+function openWhisper(m: Extract<ServerMessage, { type: 'whisper' }>, box: NonNullable<Extract<ServerMessage, { type: 'whisper' }>['e2e']>): void {
+  const peer = m.from === me.name ? m.to : m.from;
+  const names = { from: m.from, to: m.to };
+  opening = opening
+    .then(() => e2e.open(names.from, names.to, peer, box))
+    .then(
+      (text) => {
+        if (log.add({ type: 'whisper', id: m.id, t: m.t, from: m.from, to: m.to, text, opened: true }) && m.from !== me.name && !prefs.ignores(m.from))
+          notifier.arrived(m.from, text, true);
+      },
+      () => {
+        // Never shown as text: what failed to open may be anything.
+        log.warn(
+          m.from === me.name
+            ? `your whisper to ${m.to} could not be decrypted: it was altered or the key changed`
+            : `a whisper from ${m.from} could not be decrypted: it was altered or the key changed`,
+        );
+      },
+    );
+}
+
+/** Whispers (also /msg) to a peer with a key go sealed; anything else as it is. */
+function sendSealed(m: ClientMessage): boolean {
+  let to: string | undefined;
+  let text: string | undefined;
+  if (m.type === 'whisper' && m.text !== undefined) ({ to, text } = m);
+  else if (m.type === 'msg') [, to, text] = /^\/(?:msg|whisper|w)\s+(\S+)\s+(\S[\s\S]*)$/.exec(m.text) ?? [];
+  if (to === undefined || text === undefined || to === me.name || !e2e.canSeal(to)) return conn.send(m);
+  if (!conn.online) return false;
+  const from = me.name;
+  const said = text;
+  const peer = to;
+  void e2e.seal(from, peer, said).then(
+    (box) => {
+      // The box counts against the limit, and is a third bigger than the text.
+      const max = limits?.maxMessageBytes;
+      if (max !== undefined && JSON.stringify(box).length > max) log.note(`That whisper is too long once encrypted: at most ${max} bytes of ciphertext.`);
+      else if (!conn.send({ type: 'whisper', to: peer, e2e: box })) log.note('Not connected: your whisper was not sent.');
+    },
+    () => log.warn(`your whisper to ${peer} could not be encrypted, so it was not sent`),
+  );
+  return true;
+}
+
 function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   me = m.you;
   limits = m.limits;
@@ -208,6 +263,11 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   showTopic(m.topic);
   toolbar.showColor(validColor(me.color));
   users.set(m.users, me.name);
+  e2e.setUsers(m.users, me.name);
+  // Every connection is a new handler: it learns our key again (it says nothing if it is the same).
+  void e2e.ready().then((pub) => {
+    if (pub) conn.send({ type: 'key', pub });
+  });
   // A new connection is a new start for the direct connections too.
   mesh?.closeAll();
   told = { call: false, preview: false };

@@ -13,8 +13,15 @@ import type { Prefs } from './prefs.js';
 /** Lines kept in the page; older ones are dropped (the history page has them all). */
 const MAX_LINES = 1000;
 
-/** What the list shows: what the server describes, and the page's own notes. */
-type Shown = Describable | InviteEntry | { type: 'local'; text: string };
+/**
+ * What the list shows: what the server describes, invitations, and the page's own notes
+ * (`warn`: a warning). A whisper with `opened` was end-to-end encrypted and opened here.
+ */
+type Shown =
+  | Describable
+  | InviteEntry
+  | { type: 'whisper'; id: string; t: string; from: string; to: string; text: string; opened: true }
+  | { type: 'local'; text: string; warn?: true };
 
 export interface MessageLogOptions {
   list: HTMLOListElement;
@@ -98,6 +105,10 @@ export class MessageLog {
     this.add({ type: 'local', text });
   }
 
+  warn(text: string): void {
+    this.add({ type: 'local', text, warn: true });
+  }
+
   private applyIgnores(): void {
     for (const li of this.o.list.querySelectorAll<HTMLElement>('li[data-from]')) li.hidden = this.o.prefs.ignores(li.dataset.from ?? '');
   }
@@ -127,6 +138,7 @@ export class MessageLog {
       li.hidden = this.o.prefs.ignores(m.from);
     }
     if (m.type === 'local') {
+      if (m.warn) li.classList.add('warning');
       li.append(el('span', { class: 'note text' }, m.text));
       return li;
     }
@@ -170,6 +182,11 @@ export class MessageLog {
           el('span', { class: 'to' }, ` to ${d.to}`),
           ': ',
           this.text(d.text),
+          'opened' in m
+            ? el('span', { class: 'lock', title: 'end-to-end encrypted: only the two of you can read it' }, ' \u{1F512}')
+            : d.sealed
+              ? ''
+              : el('span', { class: 'plain', title: 'not end-to-end encrypted: the server saw this text' }, ' (plain text)'),
         );
         break;
       case 'color': {

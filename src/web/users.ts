@@ -13,6 +13,8 @@ export interface UserListActions {
   sendFile(name: string): void;
   /** Open a private room for the two of us (/private NAME). */
   privateChat(name: string): void;
+  /** The end-to-end fingerprint of the pair (me and `name`), when both have keys. */
+  fingerprint?(name: string): string | undefined;
 }
 
 const PEER_LABEL: Record<PeerState, string> = {
@@ -95,6 +97,11 @@ export class UserList {
       li.append(
         el('span', { class: 'peer', 'data-state': peer, title: PEER_LABEL[peer ?? 'closed'], role: 'img', 'aria-label': PEER_LABEL[peer ?? 'closed'] }),
       );
+      const fp = this.actions.fingerprint?.(u.name);
+      if (fp) {
+        const title = `whispers with ${u.name} are end-to-end encrypted; fingerprint ${fp} (compare it with ${u.name})`;
+        li.append(el('span', { class: 'lock', title, 'aria-label': title, 'data-fingerprint': fp }, '\u{1F512}'));
+      }
       if (this.inCall.has(u.name)) li.append(el('span', { class: 'in-call', title: 'in the call' }, 'in call'));
       const file = el(
         'button',

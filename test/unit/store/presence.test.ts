@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDir } from '../../../src/store/datadir.js';
-import { listPresent, Presence, reapRoom } from '../../../src/store/presence.js';
+import { listPresent, Presence, presentNames, readInfo, reapRoom } from '../../../src/store/presence.js';
 import { loadSkeleton } from '../../../src/store/confusables.js';
 import type { UserSummary } from '../../../src/shared/protocol.js';
 
@@ -110,6 +110,27 @@ describe('presence', () => {
       assert.equal(await alice.rename(CYRILLIC_ALICE, opts.onReaped), CYRILLIC_ALICE);
       await alice.vacate();
       await bob.vacate();
+    });
+
+    it('keeps a public key in info, listed with the name, and carried across a /nick', async () => {
+      const d = dataDir(root);
+      const bob = await Presence.join(d, 'lobby', 'bob', '#000000', opts);
+      const carol = await Presence.join(d, 'lobby', 'carol', '#000000', opts);
+      assert.deepEqual(listPresent(d, 'lobby'), [
+        { name: 'bob', color: '#000000' },
+        { name: 'carol', color: '#000000' },
+      ]);
+      bob.setKey('PUB');
+      assert.equal(readInfo(d, 'lobby', 'bob')?.pub, 'PUB');
+      assert.equal(await bob.rename('rob', opts.onReaped), 'rob');
+      bob.setColor('#111111');
+      assert.deepEqual(listPresent(d, 'lobby'), [
+        { name: 'carol', color: '#000000' },
+        { name: 'rob', color: '#111111', pub: 'PUB' },
+      ]);
+      assert.deepEqual(presentNames(d, 'lobby').sort(), ['carol', 'rob']);
+      await bob.vacate();
+      await carol.vacate();
     });
 
     it('of look-alikes joining at once, no two are present together', async function () {
