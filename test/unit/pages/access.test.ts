@@ -129,7 +129,7 @@ describe('pages: closed rooms and registered names', function () {
       assert.equal(ok.status, 303);
       const reg = readRegistration(d(), 'alice');
       assert.ok(reg?.hash.startsWith('scrypt$'));
-      assert.deepEqual(alice.session()?.proved, { name: 'alice', seal: sealOf(reg.hash) });
+      assert.deepEqual(alice.session()?.proved, { name: 'alice', seal: sealOf(reg?.hash ?? '') });
       const page = await get(settingsPage, 'done=registered', alice.cookie);
       assert.match(page.body, /Signed in as alice/);
       assert.deepEqual(checkHtml(page.body), []);
