@@ -116,6 +116,21 @@ export const SETTINGS = [
     doc: 'most log megabytes an edit or delete reads back to find its message; older ones get no_such_message (tailroom delete has no bound)',
   },
   { section: 'chat', key: 'inbox_rotate_bytes', kind: 'int', default: 262144, doc: 'a chatter replaces its inbox with an empty one after reading this much' },
+  {
+    section: 'chat',
+    key: 'login_failures_per_name',
+    kind: 'int',
+    default: 10,
+    doc: 'wrong passwords for one registered name (or one room, from one address) in login_window_min before further tries wait; 0 = no limit',
+  },
+  {
+    section: 'chat',
+    key: 'login_failures_per_addr',
+    kind: 'int',
+    default: 30,
+    doc: 'wrong passwords (names and rooms) from one client address in login_window_min; 0 = no limit',
+  },
+  { section: 'chat', key: 'login_window_min', kind: 'int', default: 15, doc: 'minutes a wrong password counts against its name and address' },
   { section: 'files', key: 'watch', kind: 'enum', default: 'inotify', values: ['inotify', 'poll'], doc: 'inotify, or poll for network filesystems' },
   { section: 'files', key: 'poll_interval_ms', kind: 'int', default: 200, doc: 'how often a polling follower looks at a file' },
   {

@@ -3,6 +3,7 @@
 // room's events, newest page first, older pages by cursor (?before=), searchable (?q=).
 
 import type { Config } from '../config.js';
+import { provedName, roomAccess } from '../access.js';
 import { identify } from '../identity.js';
 import { PRESENCE_EVENTS } from '../shared/protocol.js';
 import { type FoldedEvent, foldLifecycle, isRedacted } from '../shared/lifecycle.js';
@@ -15,6 +16,7 @@ import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '..
 import { type PageContext, type PageHandler, type PageRequest, HttpError, allowMethods, param, requestedRoom } from './http.js';
 import { page } from './layout.js';
 import { pageAsked, paginate } from './paginate.js';
+import { privateMessage, refusalMessage } from './refusals.js';
 import { ROOMS_PER_PAGE, roomHref } from './rooms.js';
 import { formatter } from './formatted.js';
 import { MAX_QUERY_CHARS, compileSearch } from './search.js';
@@ -33,10 +35,12 @@ function segmentSize(s: Segment): string {
 
 function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
   const me = identify(cfg, d, req);
+  const proved = provedName(d, me);
   const pageNo = pageAsked(req.query);
+  // Unlisted, private (to outsiders) and damaged rooms are never indexed.
   const all = [...listArchive(d)]
     .map(([room, segments]) => ({ room, segments: segments.filter((s) => !isEmptySegment(s)) }))
-    .filter((r) => r.segments.length > 0)
+    .filter((r) => r.segments.length > 0 && roomAccess(d, r.room, me, proved).listed)
     .map((r) => ({ ...r, newest: Math.max(...r.segments.map((s) => s.mtimeMs)) }))
     .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1));
   const shown = paginate(all, pageNo, { perPage: ROOMS_PER_PAGE, path: 'history', noun: 'rooms' });
@@ -146,6 +150,11 @@ export function searchBudget(cfg: Config): number {
 
 async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: string) {
   const room = requestedRoom(raw);
+  const me = identify(cfg, d, req);
+  // The handler's rule: a log is read only for whoever may enter the room.
+  const access = roomAccess(d, room, me);
+  if (access.refusal === 'private') throw new HttpError(403, privateMessage(provedName(d, me)));
+  if (access.refusal) throw new HttpError(403, refusalMessage(access.refusal));
   const beforeRaw = param(req.query, 'before');
   const before = beforeRaw === undefined ? undefined : parseCursor(beforeRaw);
   if (beforeRaw !== undefined && !before) throw new HttpError(400, 'That page marker (?before=) is malformed.');
@@ -206,7 +215,6 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
         current: before ? before.key === s.key : !s.rotated,
       })),
   };
-  const me = identify(cfg, d, req);
   return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });
 }
 

@@ -1,9 +1,11 @@
 // The room list, the front page: every room with a log file, every room the config
 // describes (even empty), every room with people in it now; who is where, in their
 // colours; and a form to enter (and so create) a room. The directory listing is the
-// truth: `touch rooms/x.log` adds a room, `rm` removes it.
+// truth: `touch rooms/x.log` adds a room, `rm` removes it. A room's .ini may keep it out
+// of the list (unlisted, private) or mark it as needing a password (src/access.ts).
 
 import { readdirSync, statSync } from 'node:fs';
+import { provedName, roomAccess } from '../access.js';
 import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
 import { isValid, validateRoom } from '../store/names.js';
@@ -95,15 +97,26 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     }
   }
   const pageNo = pageAsked(req.query);
-  const all = listRooms(d, cfg.rooms);
+  const proved = provedName(d, me);
+  // Unlisted, private (to outsiders) and damaged rooms are left out, their people too:
+  // one read of rooms/<room>.ini a room, a failed open for most.
+  const all = listRooms(d, cfg.rooms).flatMap((r) => {
+    const access = roomAccess(d, r.name, me, proved);
+    if (!access.listed) return [];
+    // A password room is listed, but who is in it and its history are for those let in.
+    return [access.ok ? { ...r, settings: access.settings, locked: false } : { ...r, users: [], settings: access.settings, locked: true }];
+  });
   const shown = paginate(all, pageNo, ROOM_PAGES);
   const rooms = shown.items.map((r) => ({
     name: r.name,
-    description: r.description,
+    description: r.description ?? r.settings.description,
+    topic: r.settings.topic,
+    locked: r.locked,
+    password: r.settings.key !== undefined,
     users: r.users,
-    here: r.users.length ? `${r.users.length} here` : 'nobody here',
+    here: r.locked ? 'enter with its password' : r.users.length ? `${r.users.length} here` : 'nobody here',
     chatHref: roomHref(r.name),
-    historyHref: r.mtimeMs !== undefined ? historyHref(r.name) : undefined,
+    historyHref: r.mtimeMs !== undefined && !r.locked ? historyHref(r.name) : undefined,
     active: r.mtimeMs !== undefined ? ago(new Date(r.mtimeMs), now) : undefined,
     activeExact: r.mtimeMs !== undefined ? dateTime(new Date(r.mtimeMs)) : undefined,
     activeIso: r.mtimeMs !== undefined ? new Date(r.mtimeMs).toISOString() : undefined,

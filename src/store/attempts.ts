@@ -17,20 +17,25 @@ function fileOf(d: DataDir, kind: AttemptKind, key: string): string {
 
 /** Failures of `key` in the last `windowMs`. */
 export function recentFailures(d: DataDir, kind: AttemptKind, key: string, windowMs: number, now = Date.now()): number {
+  return recentFailureTimes(d, kind, key, windowMs, now).length;
+}
+
+/** When those failures were, oldest first: a page can say when the next guess is allowed. */
+export function recentFailureTimes(d: DataDir, kind: AttemptKind, key: string, windowMs: number, now = Date.now()): number[] {
   const path = fileOf(d, kind, key);
   let text: string;
   try {
     if (now - statSync(path).mtimeMs > windowMs) {
       rmSync(path, { force: true });
-      return 0;
+      return [];
     }
     text = readFileSync(path, 'utf8');
   } catch {
-    return 0;
+    return [];
   }
-  let n = 0;
-  for (const line of text.split('\n')) if (Number(line) > now - windowMs) n++;
-  return n;
+  const times: number[] = [];
+  for (const line of text.split('\n')) if (Number(line) > now - windowMs) times.push(Number(line));
+  return times.sort((a, b) => a - b);
 }
 
 export function recordFailure(d: DataDir, kind: AttemptKind, key: string, now = Date.now()): void {
