@@ -2,7 +2,7 @@
 // rule for what a message may make every reader's browser fetch by itself.
 
 /** The CGI pages, served beside the static files under the same prefix. */
-export const PAGE_NAMES: readonly string[] = ['chat', 'history', 'rooms', 'settings'];
+export const PAGE_NAMES: readonly string[] = ['chat', 'history', 'join', 'rooms', 'settings'];
 
 const PAGES = new Set(PAGE_NAMES);
 const IMAGE_FILE = /\.(?:png|jpe?g|gif|webp|avif|svg|ico|bmp)$/i;
