@@ -100,6 +100,10 @@ function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
       return { ...base, from: d.from, html: format(d.text) };
     case 'announce':
       return { ...base, html: format(d.text) };
+    case 'topic':
+      // The words are what was set: a topic line without them says nothing.
+      if (!d.text) return { ...base, from: d.from, note: 'cleared the topic' };
+      return { ...base, from: d.from, html: `<span class="note">${d.note}:</span> ${format(d.text)}` };
     default:
       return { ...base, note: `${d.from} ${d.note}` };
   }
