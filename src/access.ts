@@ -2,11 +2,12 @@
 // before it joins, by every page before it shows a room, and by the CLI. The rules are
 // files (rooms/<room>.ini, names/<name>, grants in sessions/<id>), see docs/design.md.
 
+import { readdirSync } from 'node:fs';
 import type { Identity } from './identity.js';
 import type { DataDir } from './store/datadir.js';
 import { sealOf } from './store/passwords.js';
 import { readRegistration, registeredAs } from './store/registry.js';
-import { type RoomSettings, readRoomSettings } from './store/roomsettings.js';
+import { PUBLIC, type RoomSettings, readRoomSettings } from './store/roomsettings.js';
 import { grantOf } from './store/sessions.js';
 
 /**
@@ -74,4 +75,28 @@ export function roomAccess(d: DataDir, room: string, id: Identity, proved = prov
 /** What a grant for this room must hold: the seal of its key, '' for a room without one. */
 export function keySeal(s: RoomSettings): string {
   return s.key ? sealOf(s.key) : '';
+}
+
+const OPEN: Access = Object.freeze({ ok: true, settings: PUBLIC, problems: [], operator: false, listed: true });
+
+/**
+ * roomAccess for a listing of many rooms (the room list, the history index): one readdir
+ * of rooms/ says which rooms have a .ini, and a room without one is public with no read
+ * of its own. A failed open a room (a thrown error each) cost 60-80 ms of CPU in a fresh
+ * page process for 1,000 rooms; this is under 1 ms. A .ini made after the readdir shows
+ * from the next view on; a listing opens nothing by itself: the chat page and the
+ * handler ask roomAccess again.
+ */
+export function accessForListing(d: DataDir, id: Identity, proved = provedName(d, id)): (room: string) => Access {
+  let configured: Set<string>;
+  try {
+    configured = new Set(
+      readdirSync(d.rooms)
+        .filter((f) => f.endsWith('.ini'))
+        .map((f) => f.slice(0, -'.ini'.length)),
+    );
+  } catch {
+    return (room) => roomAccess(d, room, id, proved); // each room says for itself why not
+  }
+  return (room) => (configured.has(room) ? roomAccess(d, room, id, proved) : OPEN);
 }

@@ -3,10 +3,10 @@
 // used for N days, rooms nobody ever said anything in, invites spent or expired a
 // day ago, and records of failed sign-ins nobody failed for a day.
 
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { attemptsDir, type DataDir, dataDir, invitesDir, roomUsersDir } from '../store/datadir.js';
+import { attemptsDir, type DataDir, dataDir, invitesDir, roomSettingsPath, roomUsersDir } from '../store/datadir.js';
 import { isInviteToken } from '../store/invites.js';
 import { isValid, validateRoom, validateSessionId } from '../store/names.js';
 import { removeRoomPresence } from '../store/presence.js';
@@ -181,9 +181,12 @@ function mtimeOr(path: string, fallback: number): number {
 /**
  * Rooms left behind by a connection and nothing else: anyone can create a room by
  * connecting to it. Removed (their rooms/<room>.log* and users/<room>/) when nobody is in
- * them, the config does not list them, none of their files changed for `days`, and their
- * logs hold only joins, leaves, /nick and /color. A room where anything was said is
- * history and is never removed here. Returns the rooms, removed unless `dryRun`.
+ * them, the config does not list them, they have no rooms/<room>.ini, none of their
+ * files changed for `days`, and their logs hold only joins, leaves, /nick and /color. A
+ * room where anything was said is history and is never removed here; nor is a room with
+ * settings: someone made it private or set its key (a /private room waiting for its two
+ * chatters), and removing only its log would leave the settings of a room that is gone.
+ * Returns the rooms, removed unless `dryRun`.
  */
 export async function pruneRooms(d: DataDir, configured: Record<string, string>, days: number, dryRun: boolean, now = Date.now()): Promise<string[]> {
   const old = (t: number) => now - t > days * DAY_MS;
@@ -196,7 +199,7 @@ export async function pruneRooms(d: DataDir, configured: Record<string, string>,
   }
   const pruned: string[] = [];
   for (const room of new Set([...archive.keys(), ...withUsers])) {
-    if (Object.hasOwn(configured, room)) continue;
+    if (Object.hasOwn(configured, room) || existsSync(roomSettingsPath(d, room))) continue;
     const segments = archive.get(room) ?? [];
     const usersDir = roomUsersDir(d, room);
     // Every join is logged, so the logs say when somebody last came; users/<room>/ alone
@@ -232,7 +235,7 @@ export const prune: CommandModule<object, PruneArgs> = {
         type: 'number',
         default: 30,
         describe:
-          'a room is removed (its logs and users/<room>/) when nobody is in it, [rooms] does not list it, ' +
+          'a room is removed (its logs and users/<room>/) when nobody is in it, [rooms] does not list it, it has no rooms/<room>.ini, ' +
           'its files are this many days old and its logs hold only joins, leaves, /nick and /color: a room where anything was said is kept',
       })
       .option('dry-run', { alias: 'n', type: 'boolean', describe: 'only count the old sessions; presences are left alone' })

@@ -3,7 +3,7 @@
 // room's events, newest page first, older pages by cursor (?before=), searchable (?q=).
 
 import type { Config } from '../config.js';
-import { provedName, roomAccess } from '../access.js';
+import { accessForListing, provedName, roomAccess } from '../access.js';
 import { identify } from '../identity.js';
 import { PRESENCE_EVENTS } from '../shared/protocol.js';
 import { type FoldedEvent, foldLifecycle, isRedacted } from '../shared/lifecycle.js';
@@ -35,12 +35,12 @@ function segmentSize(s: Segment): string {
 
 function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
   const me = identify(cfg, d, req);
-  const proved = provedName(d, me);
+  const access = accessForListing(d, me);
   const pageNo = pageAsked(req.query);
   // Unlisted, private (to outsiders) and damaged rooms are never indexed.
   const all = [...listArchive(d)]
     .map(([room, segments]) => ({ room, segments: segments.filter((s) => !isEmptySegment(s)) }))
-    .filter((r) => r.segments.length > 0 && roomAccess(d, r.room, me, proved).listed)
+    .filter((r) => r.segments.length > 0 && access(r.room).listed)
     .map((r) => ({ ...r, newest: Math.max(...r.segments.map((s) => s.mtimeMs)) }))
     .sort((a, b) => b.newest - a.newest || (a.room < b.room ? -1 : 1));
   const shown = paginate(all, pageNo, { perPage: ROOMS_PER_PAGE, path: 'history', noun: 'rooms' });
@@ -100,6 +100,10 @@ function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
       return { ...base, from: d.from, html: format(d.text) };
     case 'announce':
       return { ...base, html: format(d.text) };
+    case 'topic':
+      // The words are what was set: a topic line without them says nothing.
+      if (!d.text) return { ...base, from: d.from, note: 'cleared the topic' };
+      return { ...base, from: d.from, html: `<span class="note">${d.note}:</span> ${format(d.text)}` };
     default:
       return { ...base, note: `${d.from} ${d.note}` };
   }

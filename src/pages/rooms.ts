@@ -5,7 +5,7 @@
 // of the list (unlisted, private) or mark it as needing a password (src/access.ts).
 
 import { readdirSync, statSync } from 'node:fs';
-import { provedName, roomAccess } from '../access.js';
+import { accessForListing } from '../access.js';
 import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
 import { isValid, validateRoom } from '../store/names.js';
@@ -97,11 +97,11 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     }
   }
   const pageNo = pageAsked(req.query);
-  const proved = provedName(d, me);
+  const accessOf = accessForListing(d, me);
   // Unlisted, private (to outsiders) and damaged rooms are left out, their people too:
-  // one read of rooms/<room>.ini a room, a failed open for most.
+  // one read of rooms/<room>.ini for each room that has one.
   const all = listRooms(d, cfg.rooms).flatMap((r) => {
-    const access = roomAccess(d, r.name, me, proved);
+    const access = accessOf(r.name);
     if (!access.listed) return [];
     // A password room is listed, but who is in it and its history are for those let in.
     return [access.ok ? { ...r, settings: access.settings, locked: false } : { ...r, users: [], settings: access.settings, locked: true }];

@@ -1,4 +1,5 @@
-// Full-text search of the archive: case-insensitive, in message text (msg, /me, announce).
+// Full-text search of the archive: case-insensitive, in message text (msg, /me, announce)
+// and topics.
 // A regex on the raw JSON line rejects most lines before they are parsed; the match is
 // then confirmed on the text itself, which is also where it is highlighted.
 
@@ -19,7 +20,7 @@ function escapeRegex(s: string): string {
 }
 
 export function textOf(e: RoomEvent): string | undefined {
-  return e.type === 'msg' || e.type === 'me' || e.type === 'announce' ? e.text : undefined;
+  return e.type === 'msg' || e.type === 'me' || e.type === 'announce' || e.type === 'topic' ? e.text : undefined;
 }
 
 export function compileSearch(q: string): Search {

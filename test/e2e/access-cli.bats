@@ -256,6 +256,20 @@ with_password() {
   assert_output --partial '"invites":0,"attempts":0}'
 }
 
+@test "prune keeps an idle room that has settings (a /private room nobody entered yet): its log, .ini and invites stay" {
+  join='{"id":"0mwq00000-test-1","t":"2026-11-19T10:00:00.000Z","type":"join","from":"old","color":"#000000"}'
+  for room in bare closed; do printf '%s\n' "$join" >"$DATA/rooms/$room.log"; done
+  admin room set closed --visibility private >/dev/null
+  admin invite closed >/dev/null
+  touch -d '40 days ago' "$DATA"/rooms/*.log
+  run admin prune --room-days 30 --json
+  assert_success
+  assert_output --partial '"rooms":["bare","cafe"]'
+  [ ! -e "$DATA/rooms/bare.log" ]
+  [ -e "$DATA/rooms/closed.log" ] && [ -e "$DATA/rooms/closed.ini" ]
+  [ "$(ls "$DATA/rooms/closed.invites" | wc -l)" -eq 1 ]
+}
+
 @test "names remove warns when a room still lists the name: whoever registers it next gets in" {
   with_password 'correct horse' names add alice
   admin room set cafe --visibility private --members alice >/dev/null

@@ -18,9 +18,13 @@ describe('history pages: formatted text', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  async function history(texts: string[], query = 'room=lobby'): Promise<string> {
+  async function history(texts: (string | Record<string, unknown>)[], query = 'room=lobby'): Promise<string> {
     const lines = texts.map((text, i) =>
-      JSON.stringify({ id: `00000000${i}-test-0`, t: '2026-11-20T10:00:00.000Z', type: 'msg', from: 'amy', color: '#2e86c1', text }),
+      JSON.stringify({
+        id: `00000000${i}-test-0`,
+        t: '2026-11-20T10:00:00.000Z',
+        ...(typeof text === 'string' ? { type: 'msg', from: 'amy', color: '#2e86c1', text } : text),
+      }),
     );
     writeFileSync(join(root, 'rooms', 'lobby.log'), lines.map((l) => `${l}\n`).join(''));
     const out = await respond(historyPage, {
@@ -56,5 +60,16 @@ describe('history pages: formatted text', () => {
   it('marks search hits inside formatted text', async () => {
     const body = await history(['a **bold** word'], 'room=lobby&q=old');
     assert.match(body, /<strong>b<mark>old<\/mark><\/strong>/);
+  });
+
+  it('shows what a topic was set to, its words escaped and searchable, and a cleared topic as cleared', async () => {
+    const body = await history([
+      { type: 'topic', from: 'amy', text: 'Release on <Friday>' },
+      { type: 'topic', from: 'bo', text: '' },
+    ]);
+    assert.match(body, /<span class="from"[^>]*>amy<\/span> <span class="text"><span class="note">set the topic:<\/span> Release on &lt;Friday&gt;<\/span>/);
+    assert.match(body, /<span class="from"[^>]*>bo<\/span> <span class="note">cleared the topic<\/span>/);
+    const found = await history([{ type: 'topic', from: 'amy', text: 'Release on Friday' }], 'room=lobby&q=friday');
+    assert.match(found, /<mark>Friday<\/mark>/);
   });
 });
