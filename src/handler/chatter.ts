@@ -28,7 +28,7 @@ import {
   PRESENCE_EVENTS,
   ProtocolError,
 } from '../shared/protocol.js';
-import { foldLifecycle } from '../shared/lifecycle.js';
+import { bodyOf, foldLifecycle } from '../shared/lifecycle.js';
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { type Identity, identify } from '../identity.js';
@@ -52,6 +52,10 @@ export type ChatterRequest = CgiRequest | Pick<CgiRequest, 'pathInfo' | 'query' 
 export interface Output {
   write(line: string): void;
 }
+
+/** Why plain text is refused in an end-to-end room: said to browsers and terminals alike. */
+const E2E_REQUIRED =
+  'this room is end-to-end encrypted: use the chat page, which encrypts; a terminal cannot take part (commands such as /dice, /who and /msg still work)';
 
 /** A room this big reads a flood every coalesce_ms; bigger rooms proportionally less often. */
 const CHATTERS_PER_COALESCE = 50;
@@ -109,6 +113,8 @@ export class Chatter {
   private proved: string | undefined;
   /** Rooms this connection made with /private (chat.max_private_rooms). */
   private privateRooms = 0;
+  /** An end-to-end room (rooms/<room>.ini e2e): its msgs and edits are ciphertext only. */
+  private e2eRoom = false;
 
   constructor(
     private readonly cfg: Config,
@@ -183,6 +189,7 @@ export class Chatter {
     const access = roomAccess(this.d, this.room, me, this.proved);
     if (!access.ok) return this.refuse(me.name, REFUSALS[access.refusal ?? 'private']);
     if (!this.takeAddressSlot(me.name)) return;
+    this.e2eRoom = access.settings.e2e;
     this.presence = await Presence.join(this.d, this.room, me.name, me.color, {
       staleMs: stale,
       onLost: () => this.lostPresence(),
@@ -209,6 +216,7 @@ export class Chatter {
       limits: limitsOf(this.cfg),
       ...(access.settings.topic ? { topic: access.settings.topic } : {}),
       ...(access.operator && this.proved === this.presence.name ? { operator: true as const } : {}),
+      ...(this.e2eRoom ? { e2e: true as const } : {}),
     });
     this.replay(end);
 
@@ -433,12 +441,18 @@ export class Chatter {
       this.checkText(m.text);
       return this.whisper(m.to, m.text);
     }
+    if (m.e2e) return this.sealed(m, m.e2e);
     this.checkText(m.text);
-    if (m.type === 'edit') return this.lifecycle(m);
+    if (m.type === 'edit') {
+      if (this.e2eRoom) throw new ProtocolError('e2e_required', E2E_REQUIRED);
+      return this.lifecycle(m);
+    }
     const text = m.text;
     if (text.trim() === '') return;
     const cmd = parseCommand(text);
-    if (cmd) return runCommand(this.commandContext(), cmd.name, cmd.args);
+    // What the server computes is no secret (dice, names, the topic); /me would log what was said.
+    if (cmd && !(this.e2eRoom && cmd.name === 'me')) return runCommand(this.commandContext(), cmd.name, cmd.args);
+    if (this.e2eRoom) throw new ProtocolError('e2e_required', E2E_REQUIRED);
     // The original's convention: "bob: hi" whispers to bob, if bob is here.
     const [, to, said] = /^([^\s:]+): ([\s\S]+)$/.exec(text) ?? [];
     if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, said);
@@ -453,6 +467,18 @@ export class Chatter {
     });
   }
 
+  /**
+   * Ciphertext for the room: only in an end-to-end room (elsewhere the history pages must
+   * stay readable), logged as it is. Counted whole, like text; no mentions (nobody here can read it).
+   */
+  private async sealed(m: Extract<ClientMessage, { type: 'msg' | 'edit' }>, e2e: E2eBox): Promise<void> {
+    if (!this.e2eRoom) throw new ProtocolError('bad_request', 'this room is not end-to-end encrypted: send "text", not "e2e"');
+    this.checkText(JSON.stringify(e2e));
+    if (m.type === 'edit') return this.lifecycle(m);
+    const me = this.joined;
+    await this.log({ type: 'msg', from: me.name, color: me.color, e2e, ...(m.reply_to ? { reply_to: m.reply_to } : {}) });
+  }
+
   /** Edit or delete one message (src/handler/lifecycle.ts, loaded on first use). */
   private async lifecycle(m: Extract<ClientMessage, { type: 'edit' | 'delete' }>): Promise<void> {
     const { editMessage, deleteMessage } = await import('./lifecycle.js');
@@ -465,7 +491,7 @@ export class Chatter {
       mayDeleteOthers: () => this.mayDeleteOthers(),
       log: (e: NewRoomEvent) => this.log(e),
     };
-    return m.type === 'edit' ? editMessage(ctx, m.ref, m.text) : deleteMessage(ctx, m.ref);
+    return m.type === 'edit' ? editMessage(ctx, m.ref, bodyOf(m)) : deleteMessage(ctx, m.ref);
   }
 
   /** A room operator may delete anyone's message. */

@@ -4,7 +4,7 @@
 import type { DataDir } from '../store/datadir.js';
 import { type Found, findMessage, redactMessage } from '../store/msglookup.js';
 import type { NewRoomEvent } from '../store/roomlog.js';
-import { ProtocolError } from '../shared/protocol.js';
+import { type Body, ProtocolError } from '../shared/protocol.js';
 import { warn } from '../warn.js';
 
 export interface LifecycleContext {
@@ -33,16 +33,18 @@ async function lookup(ctx: LifecycleContext, ref: string): Promise<Found> {
   return r.found;
 }
 
-export async function editMessage(ctx: LifecycleContext, ref: string, text: string): Promise<void> {
-  if (text.trim() === '') throw new ProtocolError('bad_request', 'an edit needs some text (to remove a message, delete it)');
-  const { msg, text: current } = await lookup(ctx, ref);
+/** `body` is text, or in an end-to-end room ciphertext (the handler checked which the room takes). */
+export async function editMessage(ctx: LifecycleContext, ref: string, body: Body): Promise<void> {
+  if (body.text !== undefined && body.text.trim() === '') throw new ProtocolError('bad_request', 'an edit needs some text (to remove a message, delete it)');
+  const { msg, body: current } = await lookup(ctx, ref);
   if (msg.from !== ctx.me) throw new ProtocolError('not_yours', 'you can edit only your own messages');
   const sent = Date.parse(msg.t);
   if (ctx.editWindowMs > 0 && !(Date.now() - sent <= ctx.editWindowMs)) {
     throw new ProtocolError('forbidden', `messages can be edited for ${Math.round(ctx.editWindowMs / 60000)} minutes after sending`);
   }
-  if (text === current) return;
-  await ctx.log({ type: 'edit', from: ctx.me, ref, text });
+  // The same box again changes nothing (a fresh encryption of the same text always differs).
+  if (body.text !== undefined ? body.text === current.text : body.e2e.ct === current.e2e?.ct) return;
+  await ctx.log({ type: 'edit', from: ctx.me, ref, ...body });
 }
 
 export async function deleteMessage(ctx: LifecycleContext, ref: string): Promise<void> {

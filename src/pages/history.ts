@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { accessForListing, provedName, roomAccess } from '../access.js';
 import { identify } from '../identity.js';
 import { PRESENCE_EVENTS } from '../shared/protocol.js';
-import { type FoldedEvent, foldLifecycle, isRedacted } from '../shared/lifecycle.js';
+import { type FoldedEvent, foldLifecycle, isBlanked } from '../shared/lifecycle.js';
 import { defaultColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
 import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
@@ -90,10 +90,13 @@ function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
     case 'msg': {
       const from = { from: d.from, color: d.color ?? defaultColor(d.from) };
       if (d.deleted) return { ...base, ...from, cls: 'msg deleted', note: 'message deleted' };
+      // Ciphertext (an end-to-end room): only the chat page with the passphrase reads it.
+      if (d.sealed) return { ...base, ...from, cls: 'msg e2e', note: d.text };
       const edited = d.edited ? `sent ${dateTime(new Date(e.t))}, edited ${dateTime(new Date(d.edited))}` : undefined;
       return { ...base, ...from, html: format(d.text), edited };
     }
     case 'edit':
+      if (d.sealed) return { ...base, from: d.from, cls: 'edit e2e', note: d.text };
       // Its msg is on an older page: the new text is shown here, where it was written.
       return { ...base, from: d.from, html: format(d.text), edited: `edited ${dateTime(new Date(e.t))}: a message from before this page` };
     case 'me':
@@ -122,7 +125,7 @@ function fold(events: FoldedEvent[], format: (text: string) => string): Entry[] 
   };
   for (const e of events) {
     // A delete whose msg is on an older page: that msg is blanked on disk, and shows as deleted there.
-    if (e.type === 'delete' || (e.type === 'edit' && isRedacted(e.text))) continue;
+    if (e.type === 'delete' || (e.type === 'edit' && isBlanked(e))) continue;
     if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, format));
     else {
       flush();

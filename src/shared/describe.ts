@@ -2,11 +2,14 @@
 // the chat page render what this returns, so the three cannot disagree.
 
 import { validColor } from './colors.js';
-import { type FoldedMsg, isRedacted } from './lifecycle.js';
+import { type FoldedMsg, isBlanked } from './lifecycle.js';
 import type { ErrorCode, LeaveReason, RoomEvent, ServerMessage } from './protocol.js';
 
 /** What a terminal, the CLI or a page without the key shows for an end-to-end encrypted whisper. */
 export const E2E_PLACEHOLDER = '(end-to-end encrypted whisper)';
+
+/** What every reader but a chat page with the room's passphrase shows for a msg or edit in an end-to-end room. */
+export const E2E_ROOM_PLACEHOLDER = 'encrypted message';
 
 /** What is described: the room's events, and what is said to one chatter only. */
 export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' | 'info' | 'error' }>;
@@ -18,13 +21,14 @@ export type Describable = RoomEvent | Extract<ServerMessage, { type: 'whisper' |
  * the name's colour (the new colour for `color`), only ever a valid `#rrggbb`.
  */
 export type Description =
-  | { kind: 'msg'; from: string; color?: string; text: string; edited?: string; deleted?: true }
+  /** `sealed`: ciphertext (an end-to-end room), `text` is then E2E_ROOM_PLACEHOLDER. */
+  | { kind: 'msg'; from: string; color?: string; text: string; edited?: string; deleted?: true; sealed?: true }
   | { kind: 'me'; from: string; text: string }
   /** `sealed`: end-to-end encrypted, `text` is then our placeholder (only the two pages can read it). */
   | { kind: 'whisper'; from: string; to: string; text: string; sealed?: true }
   | { kind: 'announce'; text: string }
   | { kind: 'topic'; from: string; note: string; text: string }
-  | { kind: 'edit'; from: string; note: string; text: string }
+  | { kind: 'edit'; from: string; note: string; text: string; sealed?: true }
   | { kind: 'delete'; from: string; note: string }
   | { kind: 'join'; from: string; note: string }
   | { kind: 'leave'; from: string; note: string }
@@ -44,10 +48,14 @@ export function describe(e: Describable): Description {
     case 'msg': {
       // A folded msg (src/shared/lifecycle.ts) says how it stands now; a redacted one is gone.
       const { edited, deleted } = e as FoldedMsg;
-      if (deleted || isRedacted(e.text)) return { kind: 'msg', from: e.from, color: validColor(e.color), text: '', deleted: true };
-      return { kind: 'msg', from: e.from, color: validColor(e.color), text: e.text, ...(typeof edited === 'string' ? { edited } : {}) };
+      if (deleted || isBlanked(e)) return { kind: 'msg', from: e.from, color: validColor(e.color), text: '', deleted: true };
+      const when = typeof edited === 'string' ? { edited } : {};
+      if (e.e2e) return { kind: 'msg', from: e.from, color: validColor(e.color), text: E2E_ROOM_PLACEHOLDER, sealed: true, ...when };
+      return { kind: 'msg', from: e.from, color: validColor(e.color), text: e.text, ...when };
     }
     case 'edit':
+      if (isBlanked(e)) return { kind: 'edit', from: e.from, note: 'edited a message', text: '' };
+      if (e.e2e) return { kind: 'edit', from: e.from, note: 'edited a message', text: E2E_ROOM_PLACEHOLDER, sealed: true };
       return { kind: 'edit', from: e.from, note: 'edited a message', text: typeof e.text === 'string' ? e.text : '' };
     case 'delete':
       return { kind: 'delete', from: e.from, note: 'deleted a message' };

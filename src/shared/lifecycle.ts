@@ -3,7 +3,7 @@
 // state by folding them into the `msg` they name: here, once, for the handler's text
 // stream, the history pages, the CLI and the chat page alike.
 
-import type { RoomEvent } from './protocol.js';
+import type { Body, RoomEvent } from './protocol.js';
 
 export type MsgEvent = Extract<RoomEvent, { type: 'msg' }>;
 type LifecycleEvent = Extract<RoomEvent, { type: 'edit' | 'delete' }>;
@@ -27,6 +27,20 @@ export function isRedacted(text: unknown): boolean {
   return typeof text !== 'string' || text.trim() === '';
 }
 
+/**
+ * A msg's or an edit's body is redacted: its text, or for ciphertext (an end-to-end room)
+ * the box's `ct`, which a delete blanks the same way.
+ */
+export function isBlanked(e: { text?: unknown; e2e?: unknown }): boolean {
+  if (typeof e.e2e === 'object' && e.e2e !== null) return isRedacted((e.e2e as { ct?: unknown }).ct);
+  return isRedacted(e.text);
+}
+
+/** The body of `e` alone: its text or its box, never both (an edit may bring either). */
+export function bodyOf(e: Body): Body {
+  return e.e2e ? { e2e: e.e2e } : { text: e.text };
+}
+
 export function isLifecycle(e: { type: string }): e is LifecycleEvent {
   return e.type === 'edit' || e.type === 'delete';
 }
@@ -38,13 +52,14 @@ export function isLifecycle(e: { type: string }): e is LifecycleEvent {
 export function applyLifecycle(m: FoldedMsg, e: LifecycleEvent): FoldedMsg | undefined {
   if (e.ref !== m.id || m.deleted) return undefined;
   if (e.type === 'delete') return { ...m, deleted: true };
-  if (e.from !== m.from || isRedacted(e.text)) return undefined;
-  return { ...m, text: e.text, edited: e.t };
+  if (e.from !== m.from || isBlanked(e)) return undefined;
+  const { text: _text, e2e: _e2e, ...rest } = m;
+  return { ...rest, ...bodyOf(e), edited: e.t } as FoldedMsg;
 }
 
 /** A msg as it reads on its own: a redacted one is deleted even without its delete event. */
 export function asFolded(m: MsgEvent): FoldedMsg {
-  return isRedacted(m.text) ? { ...m, deleted: true } : m;
+  return isBlanked(m) ? { ...m, deleted: true } : m;
 }
 
 /**

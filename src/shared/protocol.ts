@@ -20,16 +20,15 @@ export type RoomEvent = EventBase &
   (
     | { type: 'join'; from: string; color: string }
     | { type: 'leave'; from: string; color: string; reason: LeaveReason }
-    | {
+    | ({
         type: 'msg';
         from: string;
         color: string;
-        text: string;
         /** The id of the message this one answers. */
         reply_to?: string;
         /** Names written as @name that were present or registered when it was said (computed by the server). */
         mentions?: string[];
-      }
+      } & Body)
     | { type: 'me'; from: string; text: string }
     | { type: 'roll'; from: string; spec: string; rolls: number[]; total: number }
     | { type: 'color'; from: string; color: string }
@@ -37,7 +36,7 @@ export type RoomEvent = EventBase &
     | { type: 'announce'; text: string }
     | { type: 'topic'; from: string; text: string }
     /** The author's new text for their `msg` `ref` (src/shared/lifecycle.ts folds it in). */
-    | { type: 'edit'; from: string; ref: string; text: string }
+    | ({ type: 'edit'; from: string; ref: string } & Body)
     /** `ref` removed by its author, a room operator or an admin; its text is redacted on disk. */
     | { type: 'delete'; from: string; ref: string }
   );
@@ -76,8 +75,14 @@ export interface E2eBox {
   ct: string;
 }
 
+/**
+ * What someone said: text, or only ciphertext (a whisper between two browsers with keys,
+ * or a msg or edit in an end-to-end room: `e2e = true` in rooms/<room>.ini).
+ */
+export type Body = { text: string; e2e?: undefined } | { e2e: E2eBox; text?: undefined };
+
 /** A whisper carries either text or, between two browsers with keys, only ciphertext. */
-export type WhisperBody = { text: string; e2e?: undefined } | { e2e: E2eBox; text?: undefined };
+export type WhisperBody = Body;
 
 /** A whisper as the inbox holds it and as both ends get it. */
 export type WhisperEntry = { type: 'whisper'; id: string; t: string; from: string; to: string } & WhisperBody;
@@ -129,11 +134,13 @@ export type ErrorCode =
   /** An edit or delete of an id that is no message here (unknown, not a `msg`, deleted, too old). */
   | 'no_such_message'
   /** A whisper or signal to a chatter with chat.max_inbox_bytes unread already: not delivered. */
-  | 'inbox_full';
+  | 'inbox_full'
+  /** Plain text where the room takes only ciphertext (an end-to-end room). */
+  | 'e2e_required';
 
 export type ClientMessage =
-  | { type: 'msg'; text: string; reply_to?: string }
-  | { type: 'edit'; ref: string; text: string }
+  | ({ type: 'msg'; reply_to?: string } & Body)
+  | ({ type: 'edit'; ref: string } & Body)
   | { type: 'delete'; ref: string }
   | ({ type: 'whisper'; to: string } & WhisperBody)
   | { type: 'signal'; to: string; data: Record<string, unknown> }
@@ -167,6 +174,8 @@ export type ServerMessage =
       topic?: string;
       /** This chatter may use the operators' commands here. */
       operator?: true;
+      /** An end-to-end room: every msg and edit must carry an `e2e` box, never text. */
+      e2e?: true;
     }
   | RoomEvent
   | { type: 'users'; users: UserSummary[] }
@@ -236,6 +245,16 @@ function checkedText(text: string): string {
   return text;
 }
 
+/** A msg's or an edit's body: text, or an e2e box and no text. */
+function bodyOf(m: Record<string, unknown>, missing: string): Body {
+  if (m.e2e !== undefined) {
+    if (m.text !== undefined) throw new ProtocolError('bad_request', 'a message with "e2e" carries no "text"');
+    return { e2e: checkedBox(m.e2e) };
+  }
+  if (typeof m.text !== 'string') throw new ProtocolError('bad_request', missing);
+  return { text: checkedText(m.text) };
+}
+
 /**
  * One browser line → one message. A line that is not JSON is what a terminal user
  * typed: a chat message. A line that starts like JSON but does not parse is a client bug.
@@ -256,11 +275,10 @@ export function parseClientLine(line: string): ClientMessage {
   const m = value as Record<string, unknown>;
   switch (m.type) {
     case 'msg':
-      if (typeof m.text !== 'string') throw new ProtocolError('bad_request', 'msg needs a string "text"');
       if (m.reply_to !== undefined && (typeof m.reply_to !== 'string' || !isEventId(m.reply_to))) {
         throw new ProtocolError('bad_request', '"reply_to" must be the id of a message');
       }
-      return { type: 'msg', text: checkedText(m.text), ...(typeof m.reply_to === 'string' ? { reply_to: m.reply_to } : {}) };
+      return { type: 'msg', ...bodyOf(m, 'msg needs a string "text" (or "e2e")'), ...(typeof m.reply_to === 'string' ? { reply_to: m.reply_to } : {}) };
     case 'whisper':
       if (typeof m.to === 'string' && m.e2e !== undefined) {
         if (m.text !== undefined) throw new ProtocolError('bad_request', 'an e2e whisper carries no "text"');
@@ -284,10 +302,8 @@ export function parseClientLine(line: string): ClientMessage {
       }
       return { type: 'status', call: m.call, preview: m.preview, ...(typeof m.to === 'string' ? { to: m.to } : {}) };
     case 'edit':
-      if (typeof m.ref !== 'string' || !isEventId(m.ref) || typeof m.text !== 'string') {
-        throw new ProtocolError('bad_request', 'edit needs a message id "ref" and a string "text"');
-      }
-      return { type: 'edit', ref: m.ref, text: checkedText(m.text) };
+      if (typeof m.ref !== 'string' || !isEventId(m.ref)) throw new ProtocolError('bad_request', 'edit needs a message id "ref" and a string "text"');
+      return { type: 'edit', ref: m.ref, ...bodyOf(m, 'edit needs a message id "ref" and a string "text" (or "e2e")') };
     case 'delete':
       if (typeof m.ref !== 'string' || !isEventId(m.ref)) throw new ProtocolError('bad_request', 'delete needs a message id "ref"');
       return { type: 'delete', ref: m.ref };

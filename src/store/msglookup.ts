@@ -8,8 +8,8 @@ import { closeSync, openSync } from 'node:fs';
 import { linesBackward } from './backward.js';
 import type { DataDir } from './datadir.js';
 import { listSegments, type Segment, segmentLines } from './segments.js';
-import type { MsgEvent } from '../shared/lifecycle.js';
-import { parseEventLine, type RoomEvent } from '../shared/protocol.js';
+import { bodyOf, type MsgEvent } from '../shared/lifecycle.js';
+import { type Body, parseEventLine, type RoomEvent } from '../shared/protocol.js';
 import { redactPlaces } from './redact.js';
 
 /** A line as stored: where it is, and what it says. */
@@ -24,8 +24,8 @@ export interface Found {
   msg: MsgEvent;
   /** The msg's line, then the lines of its edits, newest first. */
   places: Place[];
-  /** Its latest text (after the edits found). */
-  text: string;
+  /** Its latest body, text or ciphertext (after the edits found). */
+  body: Body;
   /** A delete naming it was found. */
   deleted: boolean;
 }
@@ -86,7 +86,7 @@ class Search {
     return {
       msg,
       places: [place, ...edits.map((l) => l.place)],
-      text: newest?.type === 'edit' ? newest.text : msg.text,
+      body: bodyOf(newest?.type === 'edit' ? newest : msg),
       deleted: this.later.some((l) => l.e.type === 'delete'),
     };
   }

@@ -12,16 +12,26 @@ const SPACE = 0x20;
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 const TEXT_KEY = Buffer.from('"text":"');
+const BOX_KEY = Buffer.from('"e2e":{');
+const CT_KEY = Buffer.from('"ct":"');
 
 /**
  * Where the string value of the line's top-level "text" lies: [first byte inside the
  * quotes, the closing quote). Stored lines are JSON.stringify output: inside a string
- * every quote is escaped, so the first raw `"text":"` is the key.
+ * every quote is escaped, so the first raw `"text":"` is the key. A line without text
+ * (ciphertext, in an end-to-end room) gives its box's "ct" instead: base64, nothing to
+ * escape, and the box's only part that says anything.
  */
 function textSpan(b: Buffer): [number, number] | undefined {
-  const at = b.indexOf(TEXT_KEY);
+  let at = b.indexOf(TEXT_KEY);
+  let key = TEXT_KEY;
+  if (at === -1) {
+    const box = b.indexOf(BOX_KEY);
+    at = box === -1 ? -1 : b.indexOf(CT_KEY, box);
+    key = CT_KEY;
+  }
   if (at === -1) return undefined;
-  const from = at + TEXT_KEY.length;
+  const from = at + key.length;
   for (let i = from; i < b.length; i++) {
     if (b[i] === BACKSLASH) i++;
     else if (b[i] === QUOTE) return [from, i];

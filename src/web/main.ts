@@ -4,7 +4,15 @@
 
 import { validColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
-import { type ClientMessage, type Limits, type PeerStatus, ROOM_EVENT_TYPES, type ServerMessage, type UserSummary } from '../shared/protocol.js';
+import {
+  type ClientMessage,
+  type Limits,
+  type PeerStatus,
+  ROOM_EVENT_TYPES,
+  type RoomEvent,
+  type ServerMessage,
+  type UserSummary,
+} from '../shared/protocol.js';
 import { Call } from './call.js';
 import { wireComposer } from './composer.js';
 import { type ConnState, Connection } from './connection.js';
@@ -15,6 +23,7 @@ import { type PeerMessage, Mesh } from './mesh.js';
 import { MessageLog } from './messages.js';
 import { Notifier } from './notify.js';
 import { Prefs } from './prefs.js';
+import { RoomKey } from './roomkey.js';
 import { wireToolbar } from './toolbar.js';
 import { TypingPreview } from './typing.js';
 import { UserList } from './users.js';
@@ -70,6 +79,7 @@ const log = new MessageLog({
     if (!conn.send({ type: 'delete', ref })) log.note('Not connected: the message was not deleted.');
   },
 });
+const roomKey = new RoomKey(room, { after: root.querySelector('.chat-bar') ?? root, note: (text) => log.note(text), warn: (text) => log.warn(text) });
 const e2e = new E2e({ note: (text) => log.note(text), changed: () => users.render() });
 const users = new UserList(byId('users', HTMLUListElement), prefs, {
   whisper: (name) => composer.whisperTo(name),
@@ -174,6 +184,12 @@ function onMessage(m: ServerMessage): void {
       return;
   }
   if (!ROOM_EVENT_TYPES.has(m.type)) return;
+  // An end-to-end room: every event waits its turn to be opened (and for the passphrase).
+  if (roomKey.active) roomKey.reveal(m as RoomEvent, roomEvent);
+  else roomEvent(m as RoomEvent);
+}
+
+function roomEvent(m: RoomEvent): void {
   const fresh = log.add(m);
   if (!fresh || m.replay) return;
   switch (m.type) {
@@ -187,7 +203,7 @@ function onMessage(m: ServerMessage): void {
     case 'msg':
     case 'me':
       typing.set(m.from, '');
-      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : m.text);
+      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : (m.text ?? 'encrypted message'));
       break;
     case 'roll':
       if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, describe(m).note);
@@ -238,7 +254,8 @@ function sendSealed(m: ClientMessage): boolean {
   let to: string | undefined;
   let text: string | undefined;
   if (m.type === 'whisper' && m.text !== undefined) ({ to, text } = m);
-  else if (m.type === 'msg') [, to, text] = /^\/(?:msg|whisper|w)\s+(\S+)\s+(\S[\s\S]*)$/.exec(m.text) ?? [];
+  else if (m.type === 'msg' && m.text !== undefined) [, to, text] = /^\/(?:msg|whisper|w)\s+(\S+)\s+(\S[\s\S]*)$/.exec(m.text) ?? [];
+  if (roomKey.active && to === undefined) return sendToRoom(m);
   if (to === undefined || text === undefined || to === me.name || !e2e.canSeal(to)) return conn.send(m);
   if (!conn.online) return false;
   const from = me.name;
@@ -256,8 +273,34 @@ function sendSealed(m: ClientMessage): boolean {
   return true;
 }
 
+/**
+ * In an end-to-end room, msgs and edits go sealed (src/web/roomkey.ts); slash commands
+ * plain, for the server computes them, but /me, which would log its text.
+ */
+function sendToRoom(m: ClientMessage): boolean {
+  if ((m.type !== 'msg' && m.type !== 'edit') || m.text === undefined) return conn.send(m);
+  if (m.type === 'msg' && m.text.startsWith('/') && !m.text.startsWith('//')) {
+    if (!/^\/me(\s|$)/i.test(m.text)) return conn.send(m);
+    log.note('/me is not available in an end-to-end encrypted room: the server would see its text. Say it as a message.');
+    return true;
+  }
+  if (!conn.online) return false;
+  if (!roomKey.unlocked) log.note('Enter the room passphrase above: your message goes once it is in.');
+  const { text, ...rest } = m;
+  void roomKey.seal(text).then(
+    (e2e) => {
+      const max = limits?.maxMessageBytes;
+      if (max !== undefined && JSON.stringify(e2e).length > max) log.note(`That message is too long once encrypted: at most ${max} bytes of ciphertext.`);
+      else if (!conn.send({ ...rest, e2e } as ClientMessage)) log.note('Not connected: your message was not sent.');
+    },
+    () => log.warn('your message could not be encrypted, so it was not sent'),
+  );
+  return true;
+}
+
 function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   me = m.you;
+  roomKey.setActive(m.e2e === true);
   limits = m.limits;
   operator = m.operator === true;
   showTopic(m.topic);

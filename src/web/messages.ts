@@ -97,8 +97,8 @@ export class MessageLog {
   /** My newest message still shown and not deleted: what Up on an empty box edits. */
   lastOwn(): { id: string; text: string } | undefined {
     const me = this.o.myName();
-    const mine = [...this.msgs.values()].filter(({ m }) => m.from === me && !m.deleted).at(-1);
-    return mine && { id: mine.m.id, text: mine.m.text };
+    const mine = [...this.msgs.values()].filter(({ m }) => m.from === me && !m.deleted && m.text !== undefined).at(-1);
+    return mine && { id: mine.m.id, text: mine.m.text ?? '' };
   }
 
   note(text: string): void {
@@ -158,7 +158,13 @@ export class MessageLog {
           li.append(this.name(d.from, d.color), ' ', el('span', { class: 'note' }, 'message deleted'));
           break;
         }
-        li.append(this.name(d.from, d.color), ' ', this.text(d.text));
+        // Ciphertext here is what the room's passphrase did not open (src/web/roomkey.ts): never shown.
+        if (d.sealed) li.classList.add('e2e');
+        li.append(
+          this.name(d.from, d.color),
+          ' ',
+          d.sealed ? el('span', { class: 'note undecrypted' }, 'cannot decrypt (wrong passphrase?)') : this.text(d.text),
+        );
         if (d.edited) {
           const at = new Date(m.t);
           const title = `sent ${Number.isNaN(at.getTime()) ? m.t : fullDate(at)}, edited ${fullDate(new Date(d.edited))}`;

@@ -36,10 +36,10 @@ describe('chat.edit_window_min: how long a message stays editable', () => {
   it('refuses an edit past the window with forbidden, logging nothing; 0 means any time', async () => {
     const id = sentAgo(10 * 60_000);
     const logged: NewRoomEvent[] = [];
-    await assert.rejects(editMessage(ctx(5, logged), id, 'new'), (e) => e instanceof ProtocolError && e.code === 'forbidden');
+    await assert.rejects(editMessage(ctx(5, logged), id, { text: 'new' }), (e) => e instanceof ProtocolError && e.code === 'forbidden');
     assert.deepEqual(logged, []);
-    await editMessage(ctx(0, logged), id, 'new');
-    await editMessage(ctx(15, logged), id, 'newer');
+    await editMessage(ctx(0, logged), id, { text: 'new' });
+    await editMessage(ctx(15, logged), id, { text: 'newer' });
     assert.deepEqual(
       logged.map((e) => (e as { text?: string }).text),
       ['new', 'newer'],

@@ -169,7 +169,7 @@ describe('pages', () => {
       let before: ReturnType<typeof parseCursor>;
       for (let i = 0; i < 10; i++) {
         const p = await readPage(segments, { before, pageSize: 1, budget: 1 << 20 });
-        texts.push(...p.events.map((e) => (e.type === 'msg' ? e.text : '')));
+        texts.push(...p.events.map((e) => (e.type === 'msg' ? (e.text ?? '') : '')));
         if (!p.older) break;
         before = parseCursor(formatCursor(p.older));
         assert.ok(before, `cursor ${formatCursor(p.older)} parses`);

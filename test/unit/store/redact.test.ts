@@ -87,6 +87,28 @@ describe('redaction: a deleted message blanked where it is stored', () => {
     for (const line of everything(root).split('\n').filter(Boolean)) JSON.parse(line);
   });
 
+  it('blanks the ciphertext of an end-to-end room message and of its edits, the same length, in place and in a .gz', async () => {
+    const d = dataDir(root);
+    const box = (ct: string) => ({ v: 1, iv: 'AAAAAAAAAAAAAAAA', ct });
+    const a = event(T0, { type: 'msg', from: 'alice', color: '#336699', e2e: box('Q0lQSEVSQUxQSEFDSVBIRVJBTFBIQQ=='), reply_to: 'x' });
+    const aEdit = event(T0 + 1000, { type: 'edit', from: 'alice', ref: a.id, e2e: box('Q0lQSEVSRURJVENJUEhFUkVESVQ=') });
+    const b = event(T0 - 86_400_000, { type: 'msg', from: 'alice', color: '#336699', e2e: box('QlJBVk9CUkFWT0JSQVZPQlJBVk8=') });
+    writeFileSync(join(rooms, 'lobby.log-20261119.gz'), gzipSync(`${b.line}\n`));
+    writeFileSync(join(rooms, 'lobby.log'), `${a.line}\n${aEdit.line}\n`);
+    const size = statSync(join(rooms, 'lobby.log')).size;
+    for (const id of [a.id, b.id]) assert.ok(await redactMessage(d, 'lobby', id, Number.POSITIVE_INFINITY), id);
+    const all = everything(root);
+    for (const ct of ['Q0lQSEVSQUxQSEFDSVBIRVJBTFBIQQ==', 'Q0lQSEVSRURJVENJUEhFUkVESVQ=', 'QlJBVk9CUkFWT0JSQVZPQlJBVk8=']) assert.ok(!all.includes(ct), ct);
+    assert.equal(statSync(join(rooms, 'lobby.log')).size, size);
+    const [msgAfter, editAfter] = readFileSync(join(rooms, 'lobby.log'), 'utf8')
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : undefined));
+    assert.equal(msgAfter.e2e.ct.trim(), '');
+    assert.equal(msgAfter.e2e.iv, 'AAAAAAAAAAAAAAAA', 'only the ct changes');
+    assert.equal(msgAfter.reply_to, 'x');
+    assert.equal(editAfter.e2e.ct.trim(), '');
+  });
+
   it('finds a message only within its byte bound, and tells one not a msg from one unknown', async () => {
     const d = dataDir(root);
     const old = msg(T0, 'old one');
