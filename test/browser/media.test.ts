@@ -5,10 +5,14 @@
 // play; the server keeps none of it.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { dataDir } from '../../src/store/datadir.js';
+import { SESSION_COOKIE, writeSession } from '../../src/store/sessions.js';
+import { MAX_MEDIA_BYTES } from '../../src/web/files.js';
 import { type Server, chatter, launchChromium, openRoom, startServer } from './harness.js';
 
 const ROOM = 'studio';
@@ -216,6 +220,56 @@ describe('calls and media in chromium', () => {
           assert.ok(['signal', 'status', 'key'].includes(entry.type), `${where}: a ${entry.type} line`);
         }
       }
+    }
+  });
+
+  it('a recording is taken unasked only up to MAX_MEDIA_BYTES: a bigger one is an ordinary offer', async () => {
+    // mallory is a plain WebSocket client: offers travel in signals before any connection.
+    const id = randomBytes(32).toString('base64url');
+    const now = new Date().toISOString();
+    writeSession(dataDir(server.data), id, { name: 'mallory', color: '#777777', created: now, seen: now });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/${ROOM}`, { headers: { cookie: `${SESSION_COOKIE}=${id}`, origin: server.base } });
+    const heard: Record<string, unknown>[] = [];
+    ws.on('message', (b) => heard.push(JSON.parse(String(b)) as Record<string, unknown>));
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const sid = randomBytes(12).toString('hex');
+      const offer = (fileId: string, size: number) =>
+        ws.send(
+          JSON.stringify({
+            type: 'signal',
+            to: 'bob',
+            data: { sid, msg: { t: 'file-offer', id: fileId, name: `${fileId.slice(0, 4)}.webm`, size, kind: 'voice' } },
+          }),
+        );
+      const big = 'b1'.repeat(12);
+      const small = 'a1'.repeat(12);
+      offer(big, MAX_MEDIA_BYTES + 1);
+      offer(small, 5000);
+      const answers = async () => {
+        const until = Date.now() + 15000;
+        for (;;) {
+          const got = heard.filter((m) => m.type === 'signal').map((m) => (m.data as { msg?: { t: string; id: string; accept: boolean } }).msg);
+          if (got.some((m) => m?.id === small) || Date.now() > until) return got;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      const got = await answers();
+      assert.deepEqual(
+        got.filter((m) => m?.t === 'file-answer'),
+        [{ t: 'file-answer', id: small, accept: true }],
+        'the small one accepted at once, the big one not answered',
+      );
+      const row = page.bob.locator(`#transfers li.transfer.in[data-id="${big}"]`);
+      await row.getByRole('button', { name: 'Accept' }).waitFor({ timeout: 10000 });
+      assert.equal(await page.bob.locator(`#transfers li[data-id="${small}"]`).count(), 0, 'a recording has no row in Files');
+      ws.send(JSON.stringify({ type: 'signal', to: 'bob', data: { sid, msg: { t: 'file-cancel', id: small } } }));
+      ws.send(JSON.stringify({ type: 'signal', to: 'bob', data: { sid, msg: { t: 'file-cancel', id: big } } }));
+    } finally {
+      ws.close();
     }
   });
 });
