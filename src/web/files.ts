@@ -21,6 +21,8 @@ const LOW_WATER = 256 * 1024;
  * two minutes of video at the recorder's bit rate, so nobody's memory fills unasked.
  */
 export const MAX_MEDIA_BYTES = 24 * 1024 * 1024;
+/** A page takes a recording at once: one not answered by then is given up (a client that does not take them). */
+const MEDIA_ANSWER_MS = 30_000;
 /** What a received recording is played as: fixed here, whatever the sender says. */
 const MEDIA_TYPES: Record<MediaKind, string> = { voice: 'audio/webm', video: 'video/webm' };
 
@@ -79,6 +81,12 @@ export class Transfers {
       return;
     }
     this.status(t, 'waiting for them to accept');
+    if (kind)
+      window.setTimeout(() => {
+        if (t.state !== 'offered') return;
+        this.mesh()?.send(to, { t: 'file-cancel', id: t.id });
+        this.finish(t, 'failed', 'no answer');
+      }, MEDIA_ANSWER_MS);
     this.button(t, 'Cancel', () => this.cancel(t, true));
   }
 

@@ -180,6 +180,21 @@ describe('calls and media in chromium', () => {
     assert.ok(played >= 0.5, `it played: ${played} s`);
   });
 
+  it('holding the Voice button records while it is held; Discard drops the recording', async () => {
+    const { alice } = page;
+    const box = await alice.locator('#btn-voice').boundingBox();
+    assert.ok(box);
+    await alice.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await alice.mouse.down();
+    await alice.locator('#btn-voice', { hasText: 'Stop' }).waitFor({ timeout: 10000 });
+    await new Promise((r) => setTimeout(r, 1200));
+    await alice.mouse.up();
+    await alice.locator('#recording[data-kind="voice"] audio').waitFor({ timeout: 10000 });
+    assert.equal(await alice.locator('#btn-voice').textContent(), 'Voice', 'not recording any more');
+    await alice.click('#recording .discard-recording');
+    assert.equal(await alice.locator('#recording').count(), 0);
+  });
+
   it('a video message arrives byte-identical and shows its pictures', async () => {
     const { alice, bob } = page;
     await alice.click('#btn-video-msg');
