@@ -1,10 +1,12 @@
 // Audio/video call with the people in the room (Rakuen's and pychat's feature): a mesh of
 // those in the call only (each page says whether it is in the call; joining connects to
 // those who are), so each participant sends to each other one; up to six people. Mute and camera
-// buttons switch the local tracks off without renegotiating.
+// buttons switch the local tracks off without renegotiating; Share screen (src/web/screen.ts)
+// sends the screen in the camera's place.
 
 import { el } from './dom.js';
 import type { Mesh } from './mesh.js';
+import { ScreenShare } from './screen.js';
 
 export const MAX_CALL = 6;
 
@@ -20,6 +22,7 @@ export interface CallUi {
 export class Call {
   private stream: MediaStream | undefined;
   private joining = false;
+  private readonly share: ScreenShare | undefined;
 
   constructor(
     private readonly ui: CallUi,
@@ -34,6 +37,18 @@ export class Call {
     ui.leave.addEventListener('click', () => this.leave());
     ui.mute.addEventListener('click', () => this.toggle('audio', ui.mute));
     ui.camera.addEventListener('click', () => this.toggle('video', ui.camera));
+    // Looked up here, so a page template without the button still has a call.
+    const shareButton = document.getElementById('btn-share');
+    if (shareButton instanceof HTMLButtonElement)
+      this.share = new ScreenShare(shareButton, {
+        stream: () => this.stream,
+        mesh,
+        say,
+        changed: (sharing) => {
+          ui.camera.disabled = sharing; // the camera button would switch the screen off
+          ui.tiles.querySelector('.tile.me')?.classList.toggle('screen', sharing);
+        },
+      });
   }
 
   get inCall(): boolean {
@@ -70,6 +85,7 @@ export class Call {
 
   leave(): void {
     if (!this.stream) return;
+    this.share?.stop(); // puts the camera back in the stream, to be stopped with the rest
     for (const t of this.stream.getTracks()) t.stop();
     this.stream = undefined;
     this.mesh()?.setCall(undefined);
@@ -117,7 +133,12 @@ export class Call {
       const video = el('video', { autoplay: true, playsinline: true });
       video.muted = name === ''; // never play our own microphone back
       video.srcObject = stream;
-      const tile = el('figure', { class: name === '' ? 'tile me' : 'tile', 'data-name': name }, video, el('figcaption', {}, name === '' ? 'You' : name));
+      const tile = el(
+        'figure',
+        { class: name === '' ? `tile me${this.share?.sharing ? ' screen' : ''}` : 'tile', 'data-name': name },
+        video,
+        el('figcaption', {}, name === '' ? 'You' : name),
+      );
       tiles.append(tile);
       void video.play().catch(() => undefined);
     }

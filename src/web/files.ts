@@ -4,15 +4,27 @@
 // The offer and its answer go in signals when there is no direct connection yet: the two
 // browsers connect (and learn each other's addresses) only once the receiver accepted,
 // and the connection closes when no transfer (nor anything else) needs it.
+// A recorded voice or video message (src/web/recorder.ts) travels the same way, to each
+// chatter present; it is accepted without asking (unless from someone ignored, or over
+// MAX_MEDIA_BYTES: then it is an ordinary offer) and handed to the page to play inline.
 
 import { formatBytes } from '../shared/format.js';
 import { el, randomId } from './dom.js';
-import type { Mesh, PeerMessage } from './mesh.js';
+import type { MediaKind, Mesh, PeerMessage } from './mesh.js';
 
 const CHUNK = 16 * 1024;
 /** Keep the channel's send buffer between these: fast, and no "send queue is full". */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
+/**
+ * The largest recorded message accepted without asking (the recorder stops before it):
+ * two minutes of video at the recorder's bit rate, so nobody's memory fills unasked.
+ */
+export const MAX_MEDIA_BYTES = 24 * 1024 * 1024;
+/** A page takes a recording at once: one not answered by then is given up (a client that does not take them). */
+const MEDIA_ANSWER_MS = 30_000;
+/** What a received recording is played as: fixed here, whatever the sender says. */
+const MEDIA_TYPES: Record<MediaKind, string> = { voice: 'audio/webm', video: 'video/webm' };
 
 interface Transfer {
   id: string;
@@ -26,10 +38,14 @@ interface Transfer {
   progress: HTMLProgressElement;
   actions: HTMLSpanElement;
   channel?: RTCDataChannel;
+  /** A recorded message: no row in the Files list, played inline when it arrives. */
+  kind?: MediaKind;
 }
 
 interface Outgoing extends Transfer {
-  file: File;
+  file: Blob;
+  /** Told how it ended (sent, declined, failed...). */
+  ended?: (state: Transfer['state'], text: string) => void;
 }
 
 interface Incoming extends Transfer {
@@ -52,17 +68,25 @@ export class Transfers {
     private readonly list: HTMLUListElement,
     private readonly mesh: () => Mesh | undefined,
     private readonly ignores: (name: string) => boolean,
+    /** A recorded message arrived (from someone not ignored). */
+    private readonly media: (from: string, kind: MediaKind, blob: Blob) => void = () => undefined,
   ) {}
 
-  offer(to: string, file: File): void {
+  offer(to: string, file: File, kind?: MediaKind, ended?: Outgoing['ended']): void {
     const mesh = this.mesh();
-    const t: Outgoing = { ...this.row('out', to, cleanFileName(file.name), file.size), file };
+    const t: Outgoing = { ...this.row('out', to, cleanFileName(file.name), file.size, randomId(), kind === undefined), file, kind, ended };
     this.outgoing.set(t.id, t);
-    if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size })) {
+    if (!mesh?.send(to, { t: 'file-offer', id: t.id, name: t.name, size: t.size, ...(kind ? { kind } : {}) })) {
       this.finish(t, 'failed', 'not connected to the room');
       return;
     }
     this.status(t, 'waiting for them to accept');
+    if (kind)
+      window.setTimeout(() => {
+        if (t.state !== 'offered') return;
+        this.mesh()?.send(to, { t: 'file-cancel', id: t.id });
+        this.finish(t, 'failed', 'no answer');
+      }, MEDIA_ANSWER_MS);
     this.button(t, 'Cancel', () => this.cancel(t, true));
   }
 
@@ -74,8 +98,13 @@ export class Transfers {
         this.mesh()?.send(from, { t: 'file-answer', id: m.id, accept: false });
         return;
       }
-      const t: Incoming = { ...this.row('in', from, cleanFileName(m.name), m.size, m.id), chunks: [] };
+      const recording = m.kind !== undefined && m.size <= MAX_MEDIA_BYTES;
+      const t: Incoming = { ...this.row('in', from, cleanFileName(m.name), m.size, m.id, !recording), chunks: [], ...(recording ? { kind: m.kind } : {}) };
       this.incoming.set(t.id, t);
+      if (recording) {
+        this.accept(t);
+        return;
+      }
       this.status(t, 'offered to you');
       this.button(t, 'Accept', () => this.accept(t));
       this.button(t, 'Decline', () => {
@@ -184,6 +213,15 @@ export class Transfers {
   }
 
   private received(t: Incoming): void {
+    if (t.kind) {
+      const blob = new Blob(t.chunks, { type: MEDIA_TYPES[t.kind] });
+      t.chunks = [];
+      this.finish(t, 'done', 'received');
+      this.incoming.delete(t.id); // its row was never shown: nothing to remove later
+      t.channel?.close();
+      this.media(t.peer, t.kind, blob);
+      return;
+    }
     // Always octet-stream: a file from someone else never renders as a page of this site.
     const blob = new Blob(t.chunks, { type: 'application/octet-stream' });
     t.chunks = [];
@@ -206,6 +244,8 @@ export class Transfers {
     t.actions.replaceChildren();
     this.status(t, text);
     if (state === 'done') t.progress.value = t.size || 1;
+    (t as Outgoing).ended?.(state, text);
+    if (t.kind && this.outgoing.get(t.id) === t) this.outgoing.delete(t.id);
     this.button(t, 'Remove', () => {
       t.row.remove();
       this.outgoing.delete(t.id);
@@ -215,7 +255,7 @@ export class Transfers {
     });
   }
 
-  private row(dir: 'in' | 'out', peer: string, name: string, size: number, id = randomId()): Transfer {
+  private row(dir: 'in' | 'out', peer: string, name: string, size: number, id = randomId(), listed = true): Transfer {
     const status = el('span', { class: 'status' });
     const progress = el('progress', { max: size || 1, value: 0 });
     const actions = el('span', { class: 'actions' });
@@ -227,8 +267,10 @@ export class Transfers {
       status,
       actions,
     );
-    this.list.append(row);
-    this.list.closest('section')?.removeAttribute('hidden');
+    if (listed) {
+      this.list.append(row);
+      this.list.closest('section')?.removeAttribute('hidden');
+    }
     return { id, peer, name, size, done: 0, state: 'offered', row, status, progress, actions };
   }
 

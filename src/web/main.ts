@@ -23,6 +23,7 @@ import { type PeerMessage, Mesh } from './mesh.js';
 import { MessageLog } from './messages.js';
 import { Notifier } from './notify.js';
 import { Prefs } from './prefs.js';
+import { Recorder } from './recorder.js';
 import { RoomKey } from './roomkey.js';
 import { wireToolbar } from './toolbar.js';
 import { TypingPreview } from './typing.js';
@@ -97,7 +98,18 @@ const transfers = new Transfers(
   byId('transfers', HTMLUListElement),
   () => mesh,
   (name) => prefs.ignores(name),
+  (from, kind, blob) => recorder.received(from, kind, blob),
 );
+const recorder = new Recorder({
+  voice: byId('btn-voice', HTMLButtonElement),
+  video: byId('btn-video-msg', HTMLButtonElement),
+  before: byId('composer', HTMLFormElement),
+  list: log,
+  recipients: () => [...users.names()].filter((n) => n !== me.name && !prefs.ignores(n)),
+  offer: (to, file, kind, ended) => transfers.offer(to, file, kind, ended),
+  myName: () => me.name,
+  arrived: (from, text) => notifier.arrived(from, text),
+});
 const typing = new TypingPreview(byId('typing', HTMLElement), prefs);
 const call = new Call(
   {

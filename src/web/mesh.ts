@@ -16,9 +16,12 @@ import { randomId } from './dom.js';
 /** Messages on the chat channel. They come from another browser: checked before use. */
 export type PeerMessage =
   | { t: 'typing'; text: string }
-  | { t: 'file-offer'; id: string; name: string; size: number }
+  | { t: 'file-offer'; id: string; name: string; size: number; kind?: MediaKind }
   | { t: 'file-answer'; id: string; accept: boolean }
   | { t: 'file-cancel'; id: string };
+
+/** A recorded message (src/web/recorder.ts): offered like a file, played inline where it arrives. */
+export type MediaKind = 'voice' | 'video';
 
 const MAX_PEER_MESSAGE = 16 * 1024;
 const ID = /^[0-9a-f]{8,64}$/;
@@ -38,7 +41,7 @@ export function parsePeerMessage(raw: unknown): PeerMessage | undefined {
       return typeof m.text === 'string' ? { t: 'typing', text: m.text.slice(0, 4096) } : undefined;
     case 'file-offer':
       if (!id || typeof m.name !== 'string' || typeof m.size !== 'number' || !Number.isSafeInteger(m.size) || m.size < 0) return undefined;
-      return { t: 'file-offer', id, name: m.name.slice(0, 255), size: m.size };
+      return { t: 'file-offer', id, name: m.name.slice(0, 255), size: m.size, ...(m.kind === 'voice' || m.kind === 'video' ? { kind: m.kind } : {}) };
     case 'file-answer':
       return id ? { t: 'file-answer', id, accept: m.accept === true } : undefined;
     case 'file-cancel':
@@ -134,6 +137,8 @@ export class Peer {
   state: PeerState = 'connecting';
   remoteStream: MediaStream | undefined;
   private senders: RTCRtpSender[] = [];
+  /** The sender of our video (camera or screen), kept when its track is swapped or taken away. */
+  private videoSender: RTCRtpSender | undefined;
   private makingOffer = false;
   private ignoreOffer = false;
   private queue: Promise<void> = Promise.resolve();
@@ -249,7 +254,11 @@ export class Peer {
     const stream = this.mesh.inCall ? this.mesh.localStream : undefined;
     const want = Boolean(stream && this.remoteInCall && this.state !== 'closed');
     if (want && stream && this.senders.length === 0) {
-      for (const track of stream.getTracks()) this.senders.push(this.pc.addTrack(track, stream));
+      for (const track of stream.getTracks()) {
+        const sender = this.pc.addTrack(track, stream);
+        this.senders.push(sender);
+        if (track.kind === 'video') this.videoSender = sender;
+      }
     } else if (!want && this.senders.length) {
       for (const s of this.senders) {
         try {
@@ -259,6 +268,22 @@ export class Peer {
         }
       }
       this.senders = [];
+      this.videoSender = undefined;
+    }
+  }
+
+  /**
+   * Our video changed (the screen instead of the camera, or back): swapped on the sender
+   * we have, which needs no new offer; a call without a camera gets a sender, and the
+   * negotiation that comes with it.
+   */
+  setVideo(track: MediaStreamTrack | null, stream: MediaStream): void {
+    if (!this.senders.length || this.state === 'closed') return; // not sending: updateMedia adds the stream's tracks
+    if (this.videoSender) {
+      this.videoSender.replaceTrack(track).catch((e) => console.warn('tailroom: video to', this.name, 'not switched', e));
+    } else if (track) {
+      this.videoSender = this.pc.addTrack(track, stream);
+      this.senders.push(this.videoSender);
     }
   }
 
@@ -449,6 +474,12 @@ export class Mesh {
     this.localStream = stream;
     if (was !== this.inCall) this.events.status(this.status());
     for (const name of this.known()) this.update(name);
+  }
+
+  /** Every peer we send our call to gets `track` as our video (see Peer.setVideo). */
+  setVideo(track: MediaStreamTrack | null): void {
+    if (!this.localStream) return;
+    for (const p of this.peers.values()) p.setVideo(track, this.localStream);
   }
 
   setPreview(on: boolean): void {

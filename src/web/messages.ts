@@ -82,6 +82,12 @@ export class MessageLog {
     const shown = m.type === 'msg' ? asFolded(m) : m;
     const li = this.line(shown);
     if (shown.type === 'msg') this.msgs.set(shown.id, { m: shown, li });
+    this.show(li);
+    return true;
+  }
+
+  /** A line made elsewhere (a voice or video message) goes at the end, like any other. */
+  show(li: HTMLLIElement): void {
     const list = this.o.list;
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.append(li);
@@ -91,7 +97,6 @@ export class MessageLog {
       gone?.remove();
     }
     if (atBottom) list.scrollTop = list.scrollHeight;
-    return true;
   }
 
   /** My newest message still shown and not deleted: what Up on an empty box edits. */
