@@ -12,9 +12,11 @@ import { byId, el } from './dom.js';
 import { E2e } from './e2e.js';
 import { Transfers } from './files.js';
 import { type PeerMessage, Mesh } from './mesh.js';
+import { markMention, mentionsMe } from './mentions.js';
 import { MessageLog } from './messages.js';
 import { Notifier } from './notify.js';
 import { Prefs } from './prefs.js';
+import { Replies } from './replies.js';
 import { wireToolbar } from './toolbar.js';
 import { TypingPreview } from './typing.js';
 import { UserList } from './users.js';
@@ -69,6 +71,18 @@ const log = new MessageLog({
   onDelete: (ref) => {
     if (!conn.send({ type: 'delete', ref })) log.note('Not connected: the message was not deleted.');
   },
+  decorate: (li, m) => {
+    replies.decorate(li, m);
+    markMention(li, m, me.name);
+  },
+});
+const replies = new Replies({
+  list: byId('log', HTMLOListElement),
+  body: byId('log', HTMLOListElement).parentElement ?? root,
+  form: byId('composer', HTMLFormElement),
+  historyHref: root.dataset.history ?? `history?room=${encodeURIComponent(room)}`,
+  message: (id) => log.message(id),
+  focus: () => composer.focus(),
 });
 const e2e = new E2e({ note: (text) => log.note(text), changed: () => users.render() });
 const users = new UserList(byId('users', HTMLUListElement), prefs, {
@@ -112,7 +126,7 @@ fileInput.addEventListener('change', () => {
 const conn = new Connection(wsUrl, { message: onMessage, state: showState });
 const composer = wireComposer({
   form: byId('composer', HTMLFormElement),
-  input: byId('say', HTMLInputElement),
+  input: byId('say', HTMLTextAreaElement),
   sendButton: byId('send', HTMLButtonElement),
   prefs,
   users,
@@ -122,6 +136,7 @@ const composer = wireComposer({
   limits: () => limits,
   send: (m) => sendSealed(m),
   broadcast: (m) => mesh?.broadcast(m),
+  reply: replies,
 });
 const toolbar = wireToolbar({ conn, composer, log, prefs, notifier });
 
@@ -187,7 +202,8 @@ function onMessage(m: ServerMessage): void {
     case 'msg':
     case 'me':
       typing.set(m.from, '');
-      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : m.text);
+      if (m.from !== me.name && !prefs.ignores(m.from))
+        notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : m.text, false, m.type === 'msg' && mentionsMe(m, me.name));
       break;
     case 'roll':
       if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, describe(m).note);

@@ -37,6 +37,8 @@ export interface MessageLogOptions {
   operator(): boolean;
   /** The delete button was pressed (and confirmed). */
   onDelete(ref: string): void;
+  /** Adds to a msg's line each time it is drawn (replies, mentions). */
+  decorate?(li: HTMLLIElement, m: FoldedMsg): void;
 }
 
 export class MessageLog {
@@ -92,6 +94,11 @@ export class MessageLog {
     }
     if (atBottom) list.scrollTop = list.scrollHeight;
     return true;
+  }
+
+  /** A msg still in the list, as it stands now, and its line. */
+  message(id: string): { m: FoldedMsg; li: HTMLLIElement } | undefined {
+    return this.msgs.get(id);
   }
 
   /** My newest message still shown and not deleted: what Up on an empty box edits. */
@@ -156,6 +163,7 @@ export class MessageLog {
         if (d.deleted) {
           li.classList.add('deleted');
           li.append(this.name(d.from, d.color), ' ', el('span', { class: 'note' }, 'message deleted'));
+          this.o.decorate?.(li, m);
           break;
         }
         li.append(this.name(d.from, d.color), ' ', this.text(d.text));
@@ -167,6 +175,7 @@ export class MessageLog {
         if (d.from === this.o.myName() || this.o.operator()) {
           li.append(' ', el('button', { type: 'button', class: 'delete', 'data-ref': m.id, title: 'delete this message', 'aria-label': 'delete' }, '×'));
         }
+        this.o.decorate?.(li, m);
         break;
       }
       case 'me':
