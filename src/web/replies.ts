@@ -85,7 +85,8 @@ export class Replies {
     }
     if (!m.deleted) {
       const del = li.querySelector('button.delete');
-      const reply = el('button', { type: 'button', class: 'reply', 'data-ref': m.id, title: 'reply to this message' }, 'Reply');
+      // Labelled by CSS (chat.css), so the line's text (copied, or read by a test) is what was said.
+      const reply = el('button', { type: 'button', class: 'reply', 'data-ref': m.id, title: 'reply to this message', 'aria-label': 'Reply' });
       if (del) del.before(reply, ' ');
       else li.append(' ', reply);
     }
