@@ -5,11 +5,12 @@
 import type { Config } from '../config.js';
 import { accessForListing, provedName, roomAccess } from '../access.js';
 import { identify } from '../identity.js';
-import { PRESENCE_EVENTS } from '../shared/protocol.js';
+import { isEventId, PRESENCE_EVENTS } from '../shared/protocol.js';
 import { type FoldedEvent, foldLifecycle, isBlanked } from '../shared/lifecycle.js';
 import { defaultColor } from '../shared/colors.js';
 import { describe } from '../shared/describe.js';
-import { type HistoryPage, formatCursor, parseCursor, readPage } from '../store/archive.js';
+import { quoteOf } from '../shared/quote.js';
+import { type Cursor, type HistoryPage, formatCursor, locateEvent, parseCursor, readPage } from '../store/archive.js';
 import { takeSearchSlot } from '../store/searchslots.js';
 import { type Segment, isEmptySegment, listArchive, listSegments } from '../store/segments.js';
 import { clockTime, dateTime, dayHeading, formatBytes, isoDay, plural } from '../shared/format.js';
@@ -69,6 +70,8 @@ function archiveIndex(req: PageRequest, { cfg, d }: PageContext) {
 // ---- one room -------------------------------------------------------------------------
 
 interface ItemView {
+  /** The event's id: the item's anchor (#id), which replies and the chat page link to. */
+  id?: string;
   iso: string;
   time: string;
   cls: string;
@@ -79,12 +82,17 @@ interface ItemView {
   note?: string;
   /** Shown as "(edited)"; this is its title: when it was sent and last edited. */
   edited?: string;
+  /** A reply: its message's first line (when on this page) and where that message is. */
+  reply?: { quote?: string; href: string };
 }
 
 type Entry = { event: ItemView } | { group: { summary: string; items: ItemView[] } };
 
-function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
-  const base = { iso: e.t, time: clockTime(new Date(e.t)), cls: e.type };
+/** What a reply quotes: its message's first line, from the same page. */
+type Quotes = (id: string) => { quote?: string; href: string };
+
+function itemOf(e: FoldedEvent, format: (text: string) => string, quotes?: Quotes): ItemView {
+  const base = { id: typeof e.id === 'string' ? e.id : undefined, iso: e.t, time: clockTime(new Date(e.t)), cls: e.type };
   const d = describe(e);
   switch (d.kind) {
     case 'msg': {
@@ -93,7 +101,8 @@ function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
       // Ciphertext (an end-to-end room): only the chat page with the passphrase reads it.
       if (d.sealed) return { ...base, ...from, cls: 'msg e2e', note: d.text };
       const edited = d.edited ? `sent ${dateTime(new Date(e.t))}, edited ${dateTime(new Date(d.edited))}` : undefined;
-      return { ...base, ...from, html: format(d.text), edited };
+      const reply = e.type === 'msg' && typeof e.reply_to === 'string' && quotes ? quotes(e.reply_to) : undefined;
+      return { ...base, ...from, html: format(d.text), edited, reply };
     }
     case 'edit':
       if (d.sealed) return { ...base, from: d.from, cls: 'edit e2e', note: d.text };
@@ -113,7 +122,7 @@ function itemOf(e: FoldedEvent, format: (text: string) => string): ItemView {
 }
 
 /** Runs of joins, leaves, colour and name changes fold into one line you can open. */
-function fold(events: FoldedEvent[], format: (text: string) => string): Entry[] {
+function fold(events: FoldedEvent[], format: (text: string) => string, quotes: Quotes): Entry[] {
   const out: Entry[] = [];
   let run: ItemView[] = [];
   const flush = () => {
@@ -129,7 +138,7 @@ function fold(events: FoldedEvent[], format: (text: string) => string): Entry[] 
     if (PRESENCE_EVENTS.has(e.type)) run.push(itemOf(e, format));
     else {
       flush();
-      out.push({ event: itemOf(e, format) });
+      out.push({ event: itemOf(e, format, quotes) });
     }
   }
   flush();
@@ -163,14 +172,19 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   if (access.refusal === 'private') throw new HttpError(403, privateMessage(provedName(d, me)));
   if (access.refusal) throw new HttpError(403, refusalMessage(access.refusal));
   const beforeRaw = param(req.query, 'before');
-  const before = beforeRaw === undefined ? undefined : parseCursor(beforeRaw);
+  let before = beforeRaw === undefined ? undefined : parseCursor(beforeRaw);
   if (beforeRaw !== undefined && !before) throw new HttpError(400, 'That page marker (?before=) is malformed.');
   const q = (param(req.query, 'q') ?? '').trim();
+  const at = param(req.query, 'at');
+  if (at !== undefined && !isEventId(at)) throw new HttpError(400, 'That message id (?at=) is malformed.');
+  if (at !== undefined && (beforeRaw !== undefined || q)) throw new HttpError(400, 'A page at one message (?at=) goes with neither ?before= nor a search.');
   if ([...q].length > MAX_QUERY_CHARS) throw new HttpError(400, `Searches are at most ${MAX_QUERY_CHARS} characters.`);
   const open = param(req.query, 'joins') === 'open';
 
   const segments = listSegments(d, room);
   if (segments.length === 0 && cfg.rooms[room] === undefined) throw new HttpError(404, `There is no room called “${room}” with a history.`);
+  const pageSize = Math.min(1000, Math.max(1, cfg.chat.history_page_size));
+  if (at !== undefined) before = await pageAt(segments, at, pageSize, searchBudget(cfg));
   const search = q ? compileSearch(q) : undefined;
   // A search may read history_search_mb: a few at once keep the CPU for the chat.
   const release = search ? takeSearchSlot(d, cfg.chat.max_concurrent_searches) : undefined;
@@ -179,7 +193,7 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   try {
     result = await readPage(segments, {
       before,
-      pageSize: Math.min(1000, Math.max(1, cfg.chat.history_page_size)),
+      pageSize,
       budget: searchBudget(cfg),
       filter: search?.filter,
     });
@@ -193,7 +207,9 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
   const format = formatter(req, search?.re);
   // Each message as it stands now: the edits and deletes on this page folded into it.
-  const days = byDay(foldLifecycle(result.events)).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format) }));
+  const folded = foldLifecycle(result.events);
+  const quotes = quotesOn(folded, room);
+  const days = byDay(folded).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format, quotes) }));
   const oldest = result.events[0];
   const view = {
     room,
@@ -223,6 +239,30 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
       })),
   };
   return page('history', view, { title: q ? `“${q}” in ${room}` : `History of ${room}`, page: 'history', current: 'history', user: me });
+}
+
+/** The page whose newest lines are event `at` and about half a page said after it. */
+async function pageAt(segments: Segment[], at: string, pageSize: number, budget: number): Promise<Cursor> {
+  const r = await locateEvent(segments, at, Math.floor(pageSize / 2), budget);
+  if ('cursor' in r) return r.cursor;
+  if (r.missing === 'too_far') {
+    throw new HttpError(
+      404,
+      `That message is further back than one look reads (${formatBytes(budget)}, chat.history_search_mb): browse older pages to find it.`,
+    );
+  }
+  throw new HttpError(404, "That message is not in this room's archive (deleted with its log, or never there).");
+}
+
+/** A reply links to its message: on this page by its anchor, else the page at it. */
+function quotesOn(events: FoldedEvent[], room: string): Quotes {
+  const here = new Map<string, FoldedEvent>();
+  for (const e of events) if (e.type === 'msg') here.set(e.id, e);
+  return (id) => {
+    const m = here.get(id);
+    if (m?.type !== 'msg') return { href: `${href({ room, at: id })}#${encodeURIComponent(id)}` };
+    return { quote: m.deleted ? undefined : m.text === undefined ? 'encrypted message' : quoteOf(m.text), href: `#${encodeURIComponent(id)}` };
+  };
 }
 
 export const historyPage: PageHandler = async (req, ctx) => {

@@ -4,7 +4,7 @@
 // with only the last page's worth of lines kept. A search counts the bytes it unpacks
 // against its budget too: it never unpacks more than the budget in one request.
 
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { linesBackward } from './backward.js';
 import { MAX_LINE_BYTES } from './jsonl.js';
@@ -239,4 +239,91 @@ export async function readPage(segments: Segment[], q: PageQuery): Promise<Histo
 
 function flatten(chunks: Located[][]): RoomEvent[] {
   return chunks.flat().map((l) => l.event);
+}
+
+// ---- one event's page ----------------------------------------------------------------
+
+/** Lines land in about the order they were stamped: this much disorder is allowed for. */
+const STAMP_DISORDER_MS = 60_000;
+const ID_TIME_CHARS = 9;
+/** Most bytes read past the event to give its page some later lines too. */
+const AFTER_BYTES = 256 * 1024;
+
+/** Reading backwards passed every line that could be the event: it is not there. */
+class PassedIt extends Error {}
+
+export type EventPage = { cursor: Cursor } | { missing: 'unknown' | 'too_far' };
+
+/**
+ * Where the page holding event `id` ends: just after up to `after` lines that follow it
+ * (within its segment, when it is a plain file), so the page shows it with what was said
+ * next. Bounded like a search: at most `budget` bytes read; and ids begin with their
+ * time (src/store/eventid.ts), so reading a plain file backwards stops at lines stamped
+ * well before the id's.
+ */
+export async function locateEvent(segments: Segment[], id: string, after: number, budget: number): Promise<EventPage> {
+  const prefix = `{"id":"${id}"`;
+  const ms = Number.parseInt(id.slice(0, ID_TIME_CHARS), 36);
+  const floor = Math.max(0, ms - STAMP_DISORDER_MS)
+    .toString(36)
+    .padStart(ID_TIME_CHARS, '0');
+  let left = budget;
+  for (const s of segments) {
+    if (isEmptySegment(s)) continue;
+    if (left <= 0) return { missing: 'too_far' };
+    let bytes = 0;
+    const f: Filter = {
+      line: (line) => {
+        if (line.startsWith(prefix)) {
+          bytes = Buffer.byteLength(line) + 1;
+          return true;
+        }
+        if (!s.gz && line.startsWith('{"id":"') && line.slice(7, 7 + ID_TIME_CHARS) < floor) throw new PassedIt();
+        return false;
+      },
+    };
+    let r: SegmentRead;
+    try {
+      if (s.gz && s.contentSize > left) return { missing: 'too_far' };
+      r = s.gz ? await readGzipBackward(s, undefined, 1, f, left) : readPlainBackward(s, undefined, 1, f, left);
+    } catch (e) {
+      if (e instanceof PassedIt) return { missing: 'unknown' };
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || s.gz) continue; // rotated away, or an unreadable .gz
+      throw e;
+    }
+    const hit = r.found[0];
+    if (hit) {
+      const end = hit.start + bytes;
+      return { cursor: { key: s.key, offset: s.gz ? end : laterLinesEnd(s, end, after) } };
+    }
+    left -= r.scanned;
+    if (r.stoppedAt !== undefined) return { missing: 'too_far' };
+  }
+  return { missing: 'unknown' };
+}
+
+/** The offset after `count` more complete lines from `from` in a plain file (fewer near its end). */
+function laterLinesEnd(s: Segment, from: number, count: number): number {
+  let fd: number;
+  try {
+    fd = openSync(s.path, 'r');
+  } catch {
+    return from;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(Math.max(0, Math.min(AFTER_BYTES, size - from)));
+    const got = readSync(fd, buf, 0, buf.length, from);
+    let end = from;
+    let nl = -1;
+    for (let n = 0; n < count; n++) {
+      nl = buf.indexOf(10, nl + 1);
+      if (nl === -1 || nl >= got) break;
+      end = from + nl + 1;
+    }
+    return end;
+  } finally {
+    closeSync(fd);
+  }
 }

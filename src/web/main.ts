@@ -20,11 +20,13 @@ import { byId, el } from './dom.js';
 import { E2e } from './e2e.js';
 import { Transfers } from './files.js';
 import { type PeerMessage, Mesh } from './mesh.js';
+import { markMention, mentionsMe } from './mentions.js';
 import { MessageLog } from './messages.js';
 import { Notifier } from './notify.js';
 import { Prefs } from './prefs.js';
 import { Recorder } from './recorder.js';
 import { RoomKey } from './roomkey.js';
+import { Replies } from './replies.js';
 import { wireToolbar } from './toolbar.js';
 import { TypingPreview } from './typing.js';
 import { UserList } from './users.js';
@@ -79,6 +81,18 @@ const log = new MessageLog({
   onDelete: (ref) => {
     if (!conn.send({ type: 'delete', ref })) log.note('Not connected: the message was not deleted.');
   },
+  decorate: (li, m) => {
+    replies.decorate(li, m);
+    markMention(li, m, me.name);
+  },
+});
+const replies = new Replies({
+  list: byId('log', HTMLOListElement),
+  body: byId('log', HTMLOListElement).parentElement ?? root,
+  form: byId('composer', HTMLFormElement),
+  historyHref: root.dataset.history ?? `history?room=${encodeURIComponent(room)}`,
+  message: (id) => log.message(id),
+  focus: () => composer.focus(),
 });
 const roomKey = new RoomKey(room, { after: root.querySelector('.chat-bar') ?? root, note: (text) => log.note(text), warn: (text) => log.warn(text) });
 const e2e = new E2e({ note: (text) => log.note(text), changed: () => users.render() });
@@ -134,7 +148,7 @@ fileInput.addEventListener('change', () => {
 const conn = new Connection(wsUrl, { message: onMessage, state: showState });
 const composer = wireComposer({
   form: byId('composer', HTMLFormElement),
-  input: byId('say', HTMLInputElement),
+  input: byId('say', HTMLTextAreaElement),
   sendButton: byId('send', HTMLButtonElement),
   prefs,
   users,
@@ -144,6 +158,7 @@ const composer = wireComposer({
   limits: () => limits,
   send: (m) => sendSealed(m),
   broadcast: (m) => mesh?.broadcast(m),
+  reply: replies,
 });
 const toolbar = wireToolbar({ conn, composer, log, prefs, notifier });
 
@@ -215,7 +230,13 @@ function roomEvent(m: RoomEvent): void {
     case 'msg':
     case 'me':
       typing.set(m.from, '');
-      if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, m.type === 'me' ? `* ${m.from} ${m.text}` : (m.text ?? 'encrypted message'));
+      if (m.from !== me.name && !prefs.ignores(m.from))
+        notifier.arrived(
+          m.from,
+          m.type === 'me' ? `* ${m.from} ${m.text}` : (m.text ?? 'encrypted message'),
+          false,
+          m.type === 'msg' && mentionsMe(m, me.name),
+        );
       break;
     case 'roll':
       if (m.from !== me.name && !prefs.ignores(m.from)) notifier.arrived(m.from, describe(m).note);

@@ -37,6 +37,8 @@ export interface MessageLogOptions {
   operator(): boolean;
   /** The delete button was pressed (and confirmed). */
   onDelete(ref: string): void;
+  /** Adds to a msg's line each time it is drawn (replies, mentions). */
+  decorate?(li: HTMLLIElement, m: FoldedMsg): void;
 }
 
 export class MessageLog {
@@ -97,6 +99,11 @@ export class MessageLog {
       gone?.remove();
     }
     if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  /** A msg still in the list, as it stands now, and its line. */
+  message(id: string): { m: FoldedMsg; li: HTMLLIElement } | undefined {
+    return this.msgs.get(id);
   }
 
   /** My newest message still shown and not deleted: what Up on an empty box edits. */
@@ -161,6 +168,7 @@ export class MessageLog {
         if (d.deleted) {
           li.classList.add('deleted');
           li.append(this.name(d.from, d.color), ' ', el('span', { class: 'note' }, 'message deleted'));
+          this.o.decorate?.(li, m);
           break;
         }
         // Ciphertext here is what the room's passphrase did not open (src/web/roomkey.ts): never shown.
@@ -176,8 +184,9 @@ export class MessageLog {
           li.append(' ', el('span', { class: 'edited', title }, '(edited)'));
         }
         if (d.from === this.o.myName() || this.o.operator()) {
-          li.append(' ', el('button', { type: 'button', class: 'delete', 'data-ref': m.id, title: 'delete this message', 'aria-label': 'delete' }, '×'));
+          li.append(' ', el('button', { type: 'button', class: 'delete', 'data-ref': m.id, title: 'delete this message', 'aria-label': 'delete' }));
         }
+        this.o.decorate?.(li, m);
         break;
       }
       case 'me':

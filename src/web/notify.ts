@@ -30,13 +30,17 @@ export class Notifier {
     void Notification.requestPermission().catch(() => undefined);
   }
 
-  /** Something new for the reader; counted and shown only while the tab is hidden. */
-  arrived(from: string, text: string, whisper = false): void {
+  /**
+   * Something new for the reader; counted and shown only while the tab is hidden. A
+   * `mention` of me is shown even with notifications turned off here (still only with the
+   * browser's permission).
+   */
+  arrived(from: string, text: string, whisper = false, mention = false): void {
     if (!document.hidden) return;
     this.unread++;
     document.title = `(${this.unread}) ${this.title}`;
-    if (!this.supported || !this.prefs.get('notify') || Notification.permission !== 'granted') return;
-    const title = whisper ? `${from} whispers (${this.room})` : `${from} in ${this.room}`;
+    if (!this.supported || !(mention || this.prefs.get('notify')) || Notification.permission !== 'granted') return;
+    const title = whisper ? `${from} whispers (${this.room})` : mention ? `${from} mentions you in ${this.room}` : `${from} in ${this.room}`;
     const options = { body: text.slice(0, 200), tag: `tailroom-${this.room}`, data: { url: location.href } };
     // The worker's click handler focuses this room's window, even from an installed app.
     if (this.worker) {
