@@ -151,8 +151,14 @@ describe('the installable app in chromium', () => {
     assert.equal(await page.locator('#chat h1').textContent(), ROOM);
     assert.equal(await page.locator('#say').count(), 1, 'the composer is there');
     assert.equal(await page.locator('#send').isDisabled(), true, 'and cannot send');
-    // The first wait is short (src/shared/reconnect.ts): "lost" or already trying again.
-    await page.waitForFunction(() => document.getElementById('conn')?.textContent === 'Reconnecting…', undefined, { timeout: 20000, polling: 50 });
+    // A refused attempt lasts milliseconds: every text the state line shows is recorded, not polled.
+    await page.evaluate(() => {
+      const conn = document.getElementById('conn') as HTMLElement;
+      const seen: string[] = [];
+      (window as unknown as { connTexts: string[] }).connTexts = seen;
+      new MutationObserver(() => seen.push(conn.textContent ?? '')).observe(conn, { childList: true, characterData: true, subtree: true });
+    });
+    await page.waitForFunction(() => (window as unknown as { connTexts: string[] }).connTexts.includes('Reconnecting…'), undefined, { timeout: 20000 });
     await page.waitForFunction(() => /^Connection lost\. Retrying in \d+ s/.test(document.getElementById('conn')?.textContent ?? ''), undefined, {
       timeout: 20000,
       polling: 50,
