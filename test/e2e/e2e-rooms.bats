@@ -58,7 +58,7 @@ in_vault() { ws "$URL/vault" --cookie "$(session "$1")" --wait '"type":"welcome"
   refute_output --partial "$ct"
   run curl -s "$BASE/history?room=vault"
   assert_success
-  assert_output --regexp '<li class="event msg e2e">.*alice</span> <span class="note">encrypted message</span>'
+  assert_output --regexp '<li class="event msg e2e"[^>]*>.*alice</span> <span class="note">encrypted message</span>'
   refute_output --partial "$ct"
   refute_output --partial "${ct:0:20}"
   # Edit, then delete: both boxes blanked in the log, the same length.
