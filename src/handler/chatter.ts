@@ -556,9 +556,7 @@ export class Chatter {
     this.roster.infoChanged(me.name); // our own list shows it too: the page sees it arrived
     const others = presentNames(this.d, this.room).filter((n) => n !== me.name);
     // Someone who left meanwhile has no inbox: nothing to tell.
-    await Promise.all(
-      others.map((n) => deliver(this.d, this.room, n, { type: 'presence', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)),
-    );
+    await Promise.all(others.map((n) => deliver(this.d, this.room, n, { type: 'presence', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)));
   }
 
   /** Ciphertext between two pages: relayed as it is, to the inbox and back to the sender. */

@@ -15,6 +15,8 @@ import { ago, dateTime, plural } from '../shared/format.js';
 import { type PageHandler, HttpError, allowMethods, param, redirect, requestedRoom } from './http.js';
 import { page } from './layout.js';
 import { pageAsked, paginate } from './paginate.js';
+import { readMarks, readOwnerOf } from '../store/readmarks.js';
+import { countUnread } from '../store/unread.js';
 
 export interface RoomInfo {
   name: string;
@@ -107,6 +109,15 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     return [access.ok ? { ...r, settings: access.settings, locked: false } : { ...r, users: [], settings: access.settings, locked: true }];
   });
   const shown = paginate(all, pageNo, ROOM_PAGES);
+  // The visitor's read markers: one small file; only rooms shown with a marker read a log tail.
+  const owner = readOwnerOf(proved, me.session ? me.sessionId : undefined);
+  const marks = owner ? readMarks(d, owner) : new Map<string, string>();
+  const unreadIn = (r: (typeof all)[number]): string | undefined => {
+    const mark = r.locked || r.mtimeMs === undefined ? undefined : marks.get(r.name);
+    if (mark === undefined) return undefined;
+    const u = countUnread(`${d.rooms}/${r.name}.log`, mark);
+    return u.count === 0 ? undefined : `${u.count}${u.more ? '+' : ''}`;
+  };
   const rooms = shown.items.map((r) => ({
     name: r.name,
     description: r.description ?? r.settings.description,
@@ -114,6 +125,7 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     locked: r.locked,
     password: r.settings.key !== undefined,
     users: r.users,
+    unread: unreadIn(r),
     here: r.locked ? 'enter with its password' : r.users.length ? `${r.users.length} here` : 'nobody here',
     chatHref: roomHref(r.name),
     historyHref: r.mtimeMs !== undefined && !r.locked ? historyHref(r.name) : undefined,

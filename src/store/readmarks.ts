@@ -26,9 +26,7 @@ export function nameReadsDir(d: DataDir): string {
 }
 
 export function readMarksPath(d: DataDir, owner: ReadOwner): string {
-  return owner.name !== undefined
-    ? join(nameReadsDir(d), validateUserName(owner.name))
-    : join(d.sessions, `${validateSessionId(owner.session)}.read`);
+  return owner.name !== undefined ? join(nameReadsDir(d), validateUserName(owner.name)) : join(d.sessions, `${validateSessionId(owner.session)}.read`);
 }
 
 /** Whose markers a chatter keeps: its proved name, else its session, else nobody's (presence only). */
