@@ -110,6 +110,13 @@ export const SETTINGS = [
   { section: 'chat', key: 'edit_window_min', kind: 'int', default: 0, doc: 'minutes after sending that its author may still edit a message; 0 = always' },
   {
     section: 'chat',
+    key: 'read_coalesce_ms',
+    kind: 'int',
+    default: 3000,
+    doc: "a chatter's read marker is stored and shown to the others at most this often (the latest wins)",
+  },
+  {
+    section: 'chat',
     key: 'edit_lookback_mb',
     kind: 'int',
     default: 64,

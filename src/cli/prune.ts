@@ -57,10 +57,16 @@ export function pruneSessions(d: DataDir, days: number, dryRun: boolean, now = D
         if (!dryRun && now - statSync(path).mtimeMs > TEMP_MAX_AGE_MS) rmSync(path, { force: true });
         continue;
       }
+      // A session's read markers (src/store/readmarks.ts) go with it; left alone, they go once it is gone.
+      if (name.endsWith('.read') && isValid(validateSessionId, name.slice(0, -5))) {
+        if (!dryRun && !names.includes(name.slice(0, -5))) rmSync(path, { force: true });
+        continue;
+      }
       // Anything else an admin keeps here is not ours to delete.
       if (!isValid(validateSessionId, name) || !statSync(path).isFile()) continue;
       if (now - lastUse(path) <= days * DAY_MS) continue;
       if (!dryRun) rmSync(path, { force: true });
+      if (!dryRun) rmSync(`${path}.read`, { force: true });
       old.push(name);
     } catch {
       /* removed meanwhile */

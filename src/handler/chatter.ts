@@ -41,6 +41,8 @@ import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
 import { Roster } from './roster.js';
+import { ReadMarker } from './readmarker.js';
+import { type ReadOwner, readMark, readOwnerOf, saveMark } from '../store/readmarks.js';
 import { warn } from '../warn.js';
 
 /**
@@ -89,8 +91,14 @@ export class Chatter {
     (users) => {
       if (!this.leaving) this.send({ type: 'users', users });
     },
-    (name) => readInfo(this.d, this.room, name)?.pub,
+    (name) => {
+      const info = readInfo(this.d, this.room, name);
+      return { pub: info?.pub, read: info?.read };
+    },
   );
+  /** Where our read markers are kept (src/store/readmarks.ts); none: in presence only. */
+  private readOwner: ReadOwner | undefined;
+  private readMarker: ReadMarker | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private lastHeard = Date.now();
   /** Gives back this connection's slot among its address's (takeAddressSlot). */
@@ -190,7 +198,11 @@ export class Chatter {
     if (!access.ok) return this.refuse(me.name, REFUSALS[access.refusal ?? 'private']);
     if (!this.takeAddressSlot(me.name)) return;
     this.e2eRoom = access.settings.e2e;
+    // Only a session the server made keeps markers beside it: a made-up cookie makes no file.
+    this.readOwner = readOwnerOf(this.proved, me.session ? me.sessionId : undefined);
+    const lastRead = this.readOwner && readMark(this.d, this.readOwner, this.room);
     this.presence = await Presence.join(this.d, this.room, me.name, me.color, {
+      read: lastRead,
       staleMs: stale,
       onLost: () => this.lostPresence(),
       onReaped: this.reaped,
@@ -205,8 +217,9 @@ export class Chatter {
 
     // Everything up to `end` is replayed; the follower takes over exactly there.
     const end = logSize(this.logPath);
-    for (const u of listPresent(this.d, this.room)) this.roster.set(u.name, u.color, u.pub);
-    this.roster.set(this.presence.name, this.presence.color);
+    for (const u of listPresent(this.d, this.room)) this.roster.set(u.name, u.color, u);
+    this.roster.set(this.presence.name, this.presence.color, { read: lastRead });
+    this.readMarker = new ReadMarker(this.cfg.chat.read_coalesce_ms, (id) => this.publishRead(id), lastRead);
     this.send({
       type: 'welcome',
       room: this.room,
@@ -217,6 +230,7 @@ export class Chatter {
       ...(access.settings.topic ? { topic: access.settings.topic } : {}),
       ...(access.operator && this.proved === this.presence.name ? { operator: true as const } : {}),
       ...(this.e2eRoom ? { e2e: true as const } : {}),
+      ...(lastRead ? { lastRead } : {}),
     });
     this.replay(end);
 
@@ -366,8 +380,9 @@ export class Chatter {
       case 'announce':
         this.send({ type: 'info', text: e.text });
         break;
+      case 'presence':
       case 'key':
-        this.roster.keyChanged(e.from);
+        this.roster.infoChanged(e.from);
         break;
       case 'kick':
         this.sendError(
@@ -430,6 +445,10 @@ export class Chatter {
     }
     if (m.type === 'status') return this.status(me.name, m);
     if (m.type === 'key') return this.announceKey(me, m.pub);
+    if (m.type === 'read') {
+      if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too many read markers: slow down');
+      return this.readMarker?.set(m.ref);
+    }
     if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
     if (m.type === 'delete') return this.lifecycle(m);
     if (m.type === 'whisper') {
@@ -535,10 +554,35 @@ export class Chatter {
     if (!this.signalBucket.take()) throw new ProtocolError('rate_limited', 'too many key changes: slow down');
     if (pub === me.pub) return; // every reconnect says it again: nothing changed
     me.setKey(pub);
-    this.roster.keyChanged(me.name); // our own list shows it too: the page sees it arrived
+    await this.presenceChanged(me);
+  }
+
+  /**
+   * Our read marker (src/handler/readmarker.ts calls this, coalesced): beside our session
+   * or proved name, then in our presence info for the others, like a key.
+   */
+  private async publishRead(id: string): Promise<void> {
+    const me = this.presence;
+    if (!me) return;
+    if (this.readOwner) {
+      try {
+        saveMark(this.d, this.readOwner, this.room, id);
+      } catch (e) {
+        warn(`could not store the read marker of ${me.name}: ${(e as Error).message}`);
+      }
+    }
+    // After a stall the name may be a newcomer's: never write into its info.
+    if (!me.lockFresh() && !me.stillHeld()) return;
+    me.setRead(id);
+    await this.presenceChanged(me);
+  }
+
+  /** Our info changed: everyone here reads it again (a `presence` note in their inboxes). */
+  private async presenceChanged(me: Presence): Promise<void> {
+    this.roster.infoChanged(me.name); // our own list shows it too: the page sees it arrived
     const others = presentNames(this.d, this.room).filter((n) => n !== me.name);
     // Someone who left meanwhile has no inbox: nothing to tell.
-    await Promise.all(others.map((n) => deliver(this.d, this.room, n, { type: 'key', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)));
+    await Promise.all(others.map((n) => deliver(this.d, this.room, n, { type: 'presence', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)));
   }
 
   /** Ciphertext between two pages: relayed as it is, to the inbox and back to the sender. */
@@ -651,6 +695,7 @@ export class Chatter {
     if (this.leaving) return;
     this.leaving = true;
     await this.renaming; // bounded: a rename is a few mkdirs and one lock
+    await this.readMarker?.close(); // the last marker, while our presence is still ours
     this.logClosed = true;
     const p = this.presence;
     if (p) {

@@ -1,8 +1,8 @@
 // Who is in the room, as one chatter sees it: the list in its welcome, kept up to date
 // from the presence events in the room log, and sent again as a `users` message when it
-// changes. Public keys (end-to-end whispers) are no room events: a chatter's key is read
-// from its presence info when it joins, and again when its handler says it changed
-// (a `key` inbox entry), so the info file stays the one truth.
+// changes. Public keys (end-to-end whispers) and read markers are no room events: they are
+// read from a chatter's presence info when it joins, and again when its handler says its
+// info changed (a `presence` inbox entry), so the info file stays the one truth.
 
 import type { RoomEvent, UserSummary } from '../shared/protocol.js';
 
@@ -14,24 +14,29 @@ import type { RoomEvent, UserSummary } from '../shared/protocol.js';
 const USERS_COALESCE_MS = 30;
 const USERS_MIN_GAP_MS = 1000;
 
-interface Entry {
-  color: string;
+/** What a chatter's presence info adds to its name and colour. */
+export interface InfoExtras {
   pub?: string;
+  read?: string;
+}
+
+interface Entry extends InfoExtras {
+  color: string;
 }
 
 export class Roster {
-  /** Each chatter's colour and key, by name. */
+  /** Each chatter's colour, key and read marker, by name. */
   private readonly users = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
   private lastSentAt = 0;
 
   /**
    * `send` is called with the list after changes, coalesced; it decides whether it still goes out.
-   * `keyOf` reads a present chatter's key (its presence info), asked when it joins.
+   * `infoOf` reads a present chatter's key and marker (its presence info), asked when it joins.
    */
   constructor(
     private readonly send: (users: UserSummary[]) => void,
-    private readonly keyOf: (name: string) => string | undefined = () => undefined,
+    private readonly infoOf: (name: string) => InfoExtras = () => ({}),
   ) {}
 
   get size(): number {
@@ -42,14 +47,15 @@ export class Roster {
     return this.users.has(name);
   }
 
-  set(name: string, color: string, pub?: string): void {
-    this.users.set(name, pub === undefined ? { color } : { color, pub });
+  set(name: string, color: string, extras: InfoExtras = {}): void {
+    const e: Entry = { color };
+    if (extras.pub !== undefined) e.pub = extras.pub;
+    if (extras.read !== undefined) e.read = extras.read;
+    this.users.set(name, e);
   }
 
   list(): UserSummary[] {
-    return [...this.users]
-      .map(([name, { color, pub }]) => (pub === undefined ? { name, color } : { name, color, pub }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.users].map(([name, e]) => ({ name, ...e })).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
   /** A join, leave, colour or name change seen in the room log. */
@@ -57,11 +63,11 @@ export class Roster {
     switch (e.type) {
       case 'join':
         // Its key may be in its info already (announced before we read this line): a
-        // `key` entry that came first found nothing to update, or set what this reads again.
-        this.set(e.from, e.color, this.keyOf(e.from));
+        // `presence` entry that came first found nothing to update, or set what this reads again.
+        this.set(e.from, e.color, this.infoOf(e.from));
         break;
       case 'color':
-        this.set(e.from, e.color, this.users.get(e.from)?.pub);
+        this.set(e.from, e.color, this.users.get(e.from));
         break;
       case 'leave':
         this.users.delete(e.from);
@@ -74,13 +80,13 @@ export class Roster {
     this.schedule();
   }
 
-  /** `name`'s key changed (its handler said so): read it again; a name not here yet waits for its join. */
-  keyChanged(name: string): void {
+  /** `name`'s info changed (its handler said so): read it again; a name not here yet waits for its join. */
+  infoChanged(name: string): void {
     const u = this.users.get(name);
     if (!u) return;
-    const pub = this.keyOf(name);
-    if (pub === u.pub) return;
-    this.set(name, u.color, pub);
+    const now = this.infoOf(name);
+    if (now.pub === u.pub && now.read === u.read) return;
+    this.set(name, u.color, now);
     this.schedule();
   }
 

@@ -5,7 +5,7 @@
 // of the list (unlisted, private) or mark it as needing a password (src/access.ts).
 
 import { readdirSync, statSync } from 'node:fs';
-import { accessForListing } from '../access.js';
+import { accessForListing, provedName } from '../access.js';
 import type { DataDir } from '../store/datadir.js';
 import { identify, safeColor } from '../identity.js';
 import { isValid, validateRoom } from '../store/names.js';
@@ -15,6 +15,8 @@ import { ago, dateTime, plural } from '../shared/format.js';
 import { type PageHandler, HttpError, allowMethods, param, redirect, requestedRoom } from './http.js';
 import { page } from './layout.js';
 import { pageAsked, paginate } from './paginate.js';
+import { readMarks, readOwnerOf } from '../store/readmarks.js';
+import { countUnread } from '../store/unread.js';
 
 export interface RoomInfo {
   name: string;
@@ -97,7 +99,8 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     }
   }
   const pageNo = pageAsked(req.query);
-  const accessOf = accessForListing(d, me);
+  const proved = provedName(d, me);
+  const accessOf = accessForListing(d, me, proved);
   // Unlisted, private (to outsiders) and damaged rooms are left out, their people too:
   // one read of rooms/<room>.ini for each room that has one.
   const all = listRooms(d, cfg.rooms).flatMap((r) => {
@@ -107,6 +110,15 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     return [access.ok ? { ...r, settings: access.settings, locked: false } : { ...r, users: [], settings: access.settings, locked: true }];
   });
   const shown = paginate(all, pageNo, ROOM_PAGES);
+  // The visitor's read markers: one small file; only rooms shown with a marker read a log tail.
+  const owner = readOwnerOf(proved, me.session ? me.sessionId : undefined);
+  const marks = owner ? readMarks(d, owner) : new Map<string, string>();
+  const unreadIn = (r: (typeof all)[number]): string | undefined => {
+    const mark = r.locked || r.mtimeMs === undefined ? undefined : marks.get(r.name);
+    if (mark === undefined) return undefined;
+    const u = countUnread(`${d.rooms}/${r.name}.log`, mark);
+    return u.count === 0 ? undefined : `${u.count}${u.more ? '+' : ''}`;
+  };
   const rooms = shown.items.map((r) => ({
     name: r.name,
     description: r.description ?? r.settings.description,
@@ -114,6 +126,7 @@ export const roomsPage: PageHandler = (req, { cfg, d, now }) => {
     locked: r.locked,
     password: r.settings.key !== undefined,
     users: r.users,
+    unread: unreadIn(r),
     here: r.locked ? 'enter with its password' : r.users.length ? `${r.users.length} here` : 'nobody here',
     chatHref: roomHref(r.name),
     historyHref: r.mtimeMs !== undefined && !r.locked ? historyHref(r.name) : undefined,

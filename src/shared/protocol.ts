@@ -61,8 +61,11 @@ export type InboxEntry =
   | ({ type: 'status'; id: string; t: string; from: string } & PeerStatus)
   | { type: 'kick'; id: string; t: string; from?: string; text?: string }
   | { type: 'announce'; id: string; t: string; text: string }
-  /** `from` announced a new public key: the others read it from its presence info (never from here). */
-  | { type: 'key'; id: string; t: string; from: string }
+  /**
+   * `from`'s presence info changed (a new public key, a read marker): the others read it
+   * again from there (never from here). `key` is the same note from older handlers.
+   */
+  | { type: 'presence' | 'key'; id: string; t: string; from: string }
   | InviteEntry;
 
 /**
@@ -107,6 +110,8 @@ export interface UserSummary {
   color: string;
   /** The chatter's public key for end-to-end whispers (standard base64, 65 bytes raw), if it announced one. */
   pub?: string;
+  /** The id of the newest message the chatter has seen here (its read marker), if it said. */
+  read?: string;
 }
 
 /**
@@ -146,6 +151,8 @@ export type ClientMessage =
   | { type: 'signal'; to: string; data: Record<string, unknown> }
   | ({ type: 'status'; to?: string } & PeerStatus)
   | { type: 'key'; pub: string }
+  /** I have seen the room up to message `ref` (my read marker). */
+  | { type: 'read'; ref: string }
   | { type: 'ping' };
 
 export interface Limits {
@@ -176,6 +183,8 @@ export type ServerMessage =
       operator?: true;
       /** An end-to-end room: every msg and edit must carry an `e2e` box, never text. */
       e2e?: true;
+      /** This chatter's stored read marker for the room: the page marks what came after it. */
+      lastRead?: string;
     }
   | RoomEvent
   | { type: 'users'; users: UserSummary[] }
@@ -307,6 +316,9 @@ export function parseClientLine(line: string): ClientMessage {
     case 'delete':
       if (typeof m.ref !== 'string' || !isEventId(m.ref)) throw new ProtocolError('bad_request', 'delete needs a message id "ref"');
       return { type: 'delete', ref: m.ref };
+    case 'read':
+      if (typeof m.ref !== 'string' || !isEventId(m.ref)) throw new ProtocolError('bad_request', 'read needs a message id "ref"');
+      return { type: 'read', ref: m.ref };
     case 'ping':
       return { type: 'ping' };
     default:

@@ -26,6 +26,8 @@ export interface PresenceInfo {
   since: string;
   /** Public key for end-to-end whispers, once the chatter's page announced one. */
   pub?: string;
+  /** The chatter's read marker here: the newest message id its page has seen. */
+  read?: string;
 }
 
 /** Most numbered variants tried for one name (`bob`, `bob1`, … `bob999`). */
@@ -38,6 +40,8 @@ export interface PresenceOptions {
   onLost: () => void;
   /** Whether this chatter may be called a name (registered names: src/access.ts); a name it may not use counts as taken. */
   mayUse?: (name: string) => boolean;
+  /** The read marker to publish from the start (the stored one), if any. */
+  read?: string;
 }
 
 function numbered(base: string, n: number): string {
@@ -108,7 +112,12 @@ export function listPresent(d: DataDir, room: string): UserSummary[] {
   for (const name of names.sort()) {
     if (name.startsWith('.')) continue;
     const info = readInfo(d, room, name);
-    users.push({ name, color: info?.color ?? '', ...(typeof info?.pub === 'string' ? { pub: info.pub } : {}) });
+    users.push({
+      name,
+      color: info?.color ?? '',
+      ...(typeof info?.pub === 'string' ? { pub: info.pub } : {}),
+      ...(typeof info?.read === 'string' ? { read: info.read } : {}),
+    });
   }
   return users;
 }
@@ -211,6 +220,8 @@ export class Presence {
   private refreshedAt = 0;
   /** Our public key for end-to-end whispers, kept in info (and carried across a /nick). */
   pub: string | undefined;
+  /** Our read marker, kept in info like the key. */
+  read: string | undefined;
 
   private constructor(
     readonly d: DataDir,
@@ -218,7 +229,9 @@ export class Presence {
     public name: string,
     public color: string,
     private readonly opts: PresenceOptions,
-  ) {}
+  ) {
+    this.read = opts.read;
+  }
 
   get dir(): string {
     return presenceDir(this.d, this.room, this.name);
@@ -312,6 +325,7 @@ export class Presence {
   private writeInfo(): void {
     const info: PresenceInfo = { name: this.name, color: this.color, pid: process.pid, host: thisHost(), since: new Date().toISOString() };
     if (this.pub !== undefined) info.pub = this.pub;
+    if (this.read !== undefined) info.read = this.read;
     writeJsonAtomic(infoPath(this.d, this.room, this.name), info);
   }
 
@@ -323,6 +337,12 @@ export class Presence {
   /** Keep `pub` in our info, where the others' handlers read it. */
   setKey(pub: string): void {
     this.pub = pub;
+    this.writeInfo();
+  }
+
+  /** Keep our read marker in our info, where the others' handlers read it. */
+  setRead(id: string): void {
+    this.read = id;
     this.writeInfo();
   }
 

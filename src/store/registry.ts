@@ -66,6 +66,7 @@ export function unregister(d: DataDir, name: string): boolean {
     return false;
   }
   rmSync(path, { force: true });
+  rmSync(`${d.names}/.reads/${validateUserName(name)}`, { force: true }); // its read markers (src/store/readmarks.ts)
   return true;
 }
 

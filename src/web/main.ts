@@ -27,6 +27,7 @@ import { Prefs } from './prefs.js';
 import { Recorder } from './recorder.js';
 import { RoomKey } from './roomkey.js';
 import { Replies } from './replies.js';
+import { Reads } from './reads.js';
 import { wireToolbar } from './toolbar.js';
 import { TypingPreview } from './typing.js';
 import { UserList } from './users.js';
@@ -146,6 +147,7 @@ fileInput.addEventListener('change', () => {
 // ---- the connection and what the server says
 
 const conn = new Connection(wsUrl, { message: onMessage, state: showState });
+const reads = new Reads({ list: byId('log', HTMLOListElement), send: (m) => conn.send(m), myName: () => me.name });
 const composer = wireComposer({
   form: byId('composer', HTMLFormElement),
   input: byId('say', HTMLTextAreaElement),
@@ -179,6 +181,7 @@ function onMessage(m: ServerMessage): void {
     case 'users':
       users.set(m.users, me.name);
       e2e.setUsers(m.users, me.name);
+      reads.users(m.users);
       mesh?.keepOnly(users.names());
       for (const name of [...typing.names()]) if (!users.names().has(name)) typing.set(name, '');
       return;
@@ -340,6 +343,7 @@ function welcome(m: Extract<ServerMessage, { type: 'welcome' }>): void {
   toolbar.showColor(validColor(me.color));
   users.set(m.users, me.name);
   e2e.setUsers(m.users, me.name);
+  reads.welcome(m.lastRead, m.users);
   // Every connection is a new handler: it learns our key again (it says nothing if it is the same).
   void e2e.ready().then((pub) => {
     if (pub) conn.send({ type: 'key', pub });

@@ -99,7 +99,7 @@ describe('roster keys', () => {
     const sent: unknown[] = [];
     const r = new Roster(
       (users) => sent.push(users),
-      (name) => info.get(name),
+      (name) => ({ pub: info.get(name) }),
     );
     const t = '2026-01-01T00:00:00.000Z';
     info.set('bob', 'KEY1');
@@ -111,10 +111,10 @@ describe('roster keys', () => {
     await wait(60);
     const lists = sent.length;
     info.set('rob', 'KEY2');
-    r.keyChanged('rob');
+    r.infoChanged('rob');
     assert.deepEqual(r.list(), [{ name: 'rob', color: '#222222', pub: 'KEY2' }]);
-    r.keyChanged('rob'); // nothing new: no list
-    r.keyChanged('nobody'); // not here: its join will read it
+    r.infoChanged('rob'); // nothing new: no list
+    r.infoChanged('nobody'); // not here: its join will read it
     assert.deepEqual(r.list(), [{ name: 'rob', color: '#222222', pub: 'KEY2' }]);
     await wait(1100);
     assert.equal(sent.length, lists + 1);
