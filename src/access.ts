@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import type { Identity } from './identity.js';
 import type { DataDir } from './store/datadir.js';
 import { sealOf } from './store/passwords.js';
-import { readRegistration, registeredAs } from './store/registry.js';
+import { readRegistration, registeredNames } from './store/registry.js';
 import { PUBLIC, type RoomSettings, readRoomSettings } from './store/roomsettings.js';
 import { grantOf } from './store/sessions.js';
 
@@ -27,8 +27,9 @@ export function provedName(d: DataDir, id: Identity): string | undefined {
  * registered name), or it is the one this identity proved.
  */
 export function mayUseName(d: DataDir, id: Identity, proved = provedName(d, id)): (name: string) => boolean {
+  const ownerOf = registeredNames(d);
   return (name) => {
-    const owner = registeredAs(d, name);
+    const owner = ownerOf(name);
     return owner === undefined || (owner === proved && name === proved);
   };
 }

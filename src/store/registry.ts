@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { loadSkeleton } from './confusables.js';
 import { type DataDir, registrationPath } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
+import { readMarksPath } from './readmarks.js';
 import { isValid, validateUserName } from './names.js';
 import { isPasswordHash } from './passwords.js';
 
@@ -61,12 +62,11 @@ export function setPassword(d: DataDir, name: string, hash: string, now = new Da
 export function unregister(d: DataDir, name: string): boolean {
   const path = registrationPath(d, validateUserName(name));
   try {
-    readFileSync(path);
+    rmSync(path);
   } catch {
     return false;
   }
-  rmSync(path, { force: true });
-  rmSync(`${d.names}/.reads/${validateUserName(name)}`, { force: true }); // its read markers (src/store/readmarks.ts)
+  rmSync(readMarksPath(d, { name }), { force: true }); // its read markers
   return true;
 }
 
@@ -87,19 +87,31 @@ export function listRegistrations(d: DataDir): { name: string; registration: Reg
 }
 
 /**
- * The registered name `name` is or looks like (equal TR39 skeletons: `alice` with a
- * Cyrillic a), or undefined. Only when something is registered is the table loaded.
+ * The registered name a name is or looks like (equal TR39 skeletons: `alice` with a
+ * Cyrillic a), or undefined: names/ is read once, so a join trying `Anonymous`,
+ * `Anonymous1`, ... asks one directory listing, not two failed opens a name. The
+ * confusables table is loaded, and the skeletons made, only for a name not registered
+ * itself while something is.
  */
-export function registeredAs(d: DataDir, name: string): string | undefined {
-  if (isRegistered(d, name)) return name;
+export function registeredNames(d: DataDir): (name: string) => string | undefined {
   let files: string[];
   try {
     files = readdirSync(d.names).filter((f) => !f.startsWith('.'));
   } catch {
-    return undefined;
+    return () => undefined;
   }
-  if (files.length === 0) return undefined;
-  const skeleton = loadSkeleton();
-  const mine = skeleton(name);
-  return files.find((f) => skeleton(f) === mine);
+  if (files.length === 0) return () => undefined;
+  const exact = new Set(files);
+  let bySkeleton: Map<string, string> | undefined;
+  return (name) => {
+    if (exact.has(name)) return name;
+    const skeleton = loadSkeleton();
+    bySkeleton ??= new Map(files.map((f) => [skeleton(f), f]));
+    return bySkeleton.get(skeleton(name));
+  };
+}
+
+/** registeredNames for one name. */
+export function registeredAs(d: DataDir, name: string): string | undefined {
+  return registeredNames(d)(name);
 }
