@@ -60,7 +60,7 @@ export function roomAccess(d: DataDir, room: string, id: Identity, proved = prov
   const read = readRoomSettings(d, room);
   const s = read.settings;
   if (read.problems.length) return { ok: false, refusal: 'damaged', settings: s, problems: read.problems, operator: false, listed: false };
-  const operator = proved !== undefined && s.operators.includes(proved);
+  const operator = operates(s, proved);
   const member = operator || (proved !== undefined && s.members.includes(proved));
   const grant = grantOf(id.session, room);
   const granted = grant !== undefined && grant === keySeal(s);
@@ -71,6 +71,17 @@ export function roomAccess(d: DataDir, room: string, id: Identity, proved = prov
   }
   const ok = refusal === undefined;
   return { ok, refusal, settings: s, problems: [], operator, listed: s.visibility === 'public' || (ok && (member || granted)) };
+}
+
+function operates(s: RoomSettings, proved: string | undefined): boolean {
+  return proved !== undefined && s.operators.includes(proved);
+}
+
+/** Whether the proved name is an operator of `room` now (its .ini read again; a damaged one has none). */
+export function isOperator(d: DataDir, room: string, proved: string | undefined): boolean {
+  if (proved === undefined) return false;
+  const read = readRoomSettings(d, room);
+  return read.problems.length === 0 && operates(read.settings, proved);
 }
 
 /** What a grant for this room must hold: the seal of its key, '' for a room without one. */

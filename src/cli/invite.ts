@@ -2,13 +2,22 @@
 // room (rooms/<room>.invites/<token>, src/store/invites.ts); --list and --revoke TOKEN
 // are what `ls` and `rm` in that folder do.
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Config } from '../config.js';
 import { serverUrl } from '../launch/websocketd.js';
-import { dataDir, invitesDir } from '../store/datadir.js';
-import { DEFAULT_INVITE_TTL_MS, DEFAULT_INVITE_USES, type Invite, isInviteToken, listInvites, MAX_INVITE_USES, makeInvite } from '../store/invites.js';
+import { dataDir } from '../store/datadir.js';
+import {
+  DEFAULT_INVITE_TTL_MS,
+  DEFAULT_INVITE_USES,
+  type Invite,
+  inviteHref,
+  inviteState,
+  isInviteToken,
+  listInvites,
+  MAX_INVITE_USES,
+  makeInvite,
+  revokeInvite,
+} from '../store/invites.js';
 import { readRoomSettings } from '../store/roomsettings.js';
 import { type CommonArgs, configFrom, withCommon } from './options.js';
 import { exitQuietlyOnClosedStdout, formatTable } from './output.js';
@@ -38,12 +47,12 @@ export function parseDuration(text: string): number | undefined {
 
 /** The link a browser opens: the join page of this server, room and token in its query. */
 export function inviteLink(cfg: Config, room: string, token: string): string {
-  return `${serverUrl(cfg)}join?room=${encodeURIComponent(room)}&invite=${token}`;
+  return `${serverUrl(cfg)}${inviteHref(room, token)}`;
 }
 
 function state(inv: Invite, now: number): 'open' | 'spent' | 'expired' {
-  if (Date.parse(inv.expires) <= now) return 'expired';
-  return inv.left > 0 ? 'open' : 'spent';
+  const st = inviteState(inv, now);
+  return st === 'ok' ? 'open' : st;
 }
 
 export const invite: CommandModule<object, InviteArgs> = {
@@ -85,8 +94,7 @@ export const invite: CommandModule<object, InviteArgs> = {
     if (args.revoke !== undefined) {
       const token = String(args.revoke);
       if (!isInviteToken(token)) throw new UsageError(`"${token.slice(0, 40)}" is not an invite token (tailroom invite ${room} --list shows them)`);
-      if (!listInvites(d, room).some((i) => i.token === token)) throw new Error(`no invite ${token} in ${room}`);
-      rmSync(join(invitesDir(d, room), token), { force: true });
+      if (!revokeInvite(d, room, token)) throw new Error(`no invite ${token} in ${room}`);
       process.stdout.write(args.json ? `${JSON.stringify({ room, token, revoked: true })}\n` : `revoked ${token}\n`);
       return;
     }

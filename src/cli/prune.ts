@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { attemptsDir, type DataDir, dataDir, invitesDir, roomSettingsPath, roomUsersDir } from '../store/datadir.js';
-import { isInviteToken } from '../store/invites.js';
+import { inviteDeadSince, isInviteToken, revokeInvite } from '../store/invites.js';
 import { isValid, validateRoom, validateSessionId } from '../store/names.js';
 import { removeRoomPresence } from '../store/presence.js';
 import { listArchive, type Segment, segmentLines } from '../store/segments.js';
@@ -101,19 +101,6 @@ async function onlyComingsAndGoings(segments: Segment[]): Promise<boolean> {
   return true;
 }
 
-/** Since when an invite file admits nobody: its expiry, or its last use, or (unreadable) its last change; the future for an open one. */
-function inviteDeadSince(file: string): number {
-  const mtime = statSync(file).mtimeMs;
-  try {
-    const inv = JSON.parse(readFileSync(file, 'utf8')) as { left?: unknown; expires?: unknown };
-    const expires = typeof inv.expires === 'string' ? Date.parse(inv.expires) : Number.NaN;
-    if (typeof inv.left !== 'number' || Number.isNaN(expires)) return mtime;
-    return inv.left <= 0 ? Math.min(mtime, expires) : expires;
-  } catch {
-    return mtime;
-  }
-}
-
 /**
  * Invite files that admit nobody any more and have not for a day: spent (the last use
  * rewrote the file, so its mtime says when) or past their expiry. The day lets the join
@@ -140,10 +127,9 @@ export function pruneInvites(d: DataDir, dryRun: boolean, now = Date.now()): num
       continue;
     }
     for (const token of tokens) {
-      const file = join(path, token);
       try {
-        if (now - inviteDeadSince(file) <= DAY_MS) continue;
-        if (!dryRun) rmSync(file, { force: true });
+        if (now - inviteDeadSince(d, room, token) <= DAY_MS) continue;
+        if (!dryRun) revokeInvite(d, room, token);
         n++;
       } catch {
         /* removed meanwhile */

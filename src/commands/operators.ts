@@ -22,8 +22,3 @@ export async function changeSettings(ctx: CommandContext, change: (s: RoomSettin
     throw e;
   }
 }
-
-/** The link an invite is, relative to the chat page (the join page spends it). */
-export function inviteHref(room: string, token: string): string {
-  return `join?room=${encodeURIComponent(room)}&invite=${token}`;
-}

@@ -10,7 +10,8 @@ import { isValid, validateRoom } from '../store/names.js';
 import { isRegistered } from '../store/registry.js';
 import { readRoomSettings } from '../store/roomsettings.js';
 import { ProtocolError } from '../shared/protocol.js';
-import { changeSettings, inviteHref } from './operators.js';
+import { changeSettings } from './operators.js';
+import { inviteHref } from '../store/invites.js';
 import type { Command, CommandContext } from './types.js';
 
 const hex = (bytes: number) => process.getBuiltinModule('node:crypto').randomBytes(bytes).toString('hex');

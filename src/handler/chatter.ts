@@ -32,11 +32,10 @@ import { bodyOf, foldLifecycle } from '../shared/lifecycle.js';
 import { TokenBucket } from './ratelimit.js';
 import { type NewRoomEvent, appendEvent, leaveLoggedSince, linesSince, logSize, recentLines } from '../store/roomlog.js';
 import { type Identity, identify } from '../identity.js';
-import { mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
+import { isOperator, mayUseName, provedName, REFUSALS, roomAccess } from '../access.js';
 import { mentionsIn } from '../shared/mentions.js';
 import { isRegistered } from '../store/registry.js';
 import { kickChatter } from '../store/kick.js';
-import { readRoomSettings } from '../store/roomsettings.js';
 import type { CgiRequest } from '../request.js';
 import { audit, connectionAddress } from './audit.js';
 import { iceServersFor } from './ice.js';
@@ -520,9 +519,7 @@ export class Chatter {
 
   /** Our current name is the one we proved and an operator of `room` (its .ini read now). */
   private isOperator(room = this.room): boolean {
-    if (this.proved === undefined || this.proved !== this.joined.name) return false;
-    const read = readRoomSettings(this.d, room);
-    return read.problems.length === 0 && read.settings.operators.includes(this.proved);
+    return this.proved === this.joined.name && isOperator(this.d, room, this.proved);
   }
 
   /**

@@ -3,7 +3,7 @@
 // use under the file's lock, so a one-use link admits one session however many open it
 // at once. A spent or expired file stays (so its page can say so) until `tailroom prune`.
 
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DataDir, invitesDir } from './datadir.js';
 import { writeJsonAtomic } from './jsonl.js';
@@ -66,13 +66,22 @@ export function makeInvite(
   return { token, invite };
 }
 
+/** The link an invite is, relative to the chat page (the join page spends it). */
+export function inviteHref(room: string, token: string): string {
+  return `join?room=${encodeURIComponent(room)}&invite=${token}`;
+}
+
+/** Whether an invite still admits anyone. */
+export function inviteState(inv: Invite, now: number): Exclude<InviteOutcome, 'invalid'> {
+  if (Date.parse(inv.expires) <= now) return 'expired';
+  return inv.left > 0 ? 'ok' : 'spent';
+}
+
 /** What opening the link would do, without spending it (the page that asks "join?"). */
 export function peekInvite(d: DataDir, room: string, token: string, now = new Date()): InviteOutcome {
   if (!isInviteToken(token)) return 'invalid';
   const inv = read(tokenPath(d, room, token));
-  if (!inv) return 'invalid';
-  if (Date.parse(inv.expires) <= now.getTime()) return 'expired';
-  return inv.left > 0 ? 'ok' : 'spent';
+  return inv ? inviteState(inv, now.getTime()) : 'invalid';
 }
 
 /** Spend one use: 'ok' only for the one that got it. */
@@ -83,12 +92,34 @@ export async function useInvite(d: DataDir, room: string, token: string, now = n
   try {
     const inv = read(path);
     if (!inv) return 'invalid';
-    if (Date.parse(inv.expires) <= now.getTime()) return 'expired';
-    if (inv.left <= 0) return 'spent';
-    writeJsonAtomic(path, { ...inv, left: inv.left - 1 });
-    return 'ok';
+    const state = inviteState(inv, now.getTime());
+    if (state === 'ok') writeJsonAtomic(path, { ...inv, left: inv.left - 1 });
+    return state;
   } finally {
     await release().catch(() => undefined);
+  }
+}
+
+/**
+ * Since when an invite admits nobody: its expiry, or its last use (the use rewrote the
+ * file), or, for a file that does not parse, its last change; the future for an open one.
+ */
+export function inviteDeadSince(d: DataDir, room: string, token: string): number {
+  const path = tokenPath(d, room, token);
+  const mtime = statSync(path).mtimeMs;
+  const inv = read(path);
+  if (!inv) return mtime;
+  return inv.left <= 0 ? Math.min(mtime, Date.parse(inv.expires)) : Date.parse(inv.expires);
+}
+
+/** Remove an invite: its link admits nobody more. False when there is none. */
+export function revokeInvite(d: DataDir, room: string, token: string): boolean {
+  if (!isInviteToken(token)) return false;
+  try {
+    rmSync(tokenPath(d, room, token));
+    return true;
+  } catch {
+    return false;
   }
 }
 
