@@ -7,12 +7,13 @@ import type { CommandContext } from '../commands/types.js';
 import type { Config } from '../config.js';
 import { type DataDir, dataDir, roomLogPath } from '../store/datadir.js';
 import { type FollowOptions, Follower } from '../store/follower.js';
-import { deliver, isPresent, rotateInbox } from '../store/inbox.js';
+import { deliver, isPresent, type NewInboxEntry, rotateInbox } from '../store/inbox.js';
 import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
 import { NameError, roomFromPath } from '../store/names.js';
 import { listPresent, Presence, presentNames, readInfo, reapRoom, takeAddressSlot } from '../store/presence.js';
 import {
+  type Body,
   type ClientMessage,
   type E2eBox,
   type ErrorCode,
@@ -450,17 +451,10 @@ export class Chatter {
     }
     if (!this.msgBucket.take()) throw new ProtocolError('rate_limited', 'too many messages: slow down');
     if (m.type === 'delete') return this.lifecycle(m);
-    if (m.type === 'whisper') {
-      // An e2e box counts whole, as text would: base64 and the tag make it a third bigger.
-      if (m.e2e) {
-        this.checkText(JSON.stringify(m.e2e));
-        return this.sealedWhisper(m.to, m.e2e);
-      }
-      this.checkText(m.text);
-      return this.whisper(m.to, m.text);
-    }
+    // An e2e box counts whole, as text would: base64 and the tag make it a third bigger.
+    this.checkText(m.e2e ? JSON.stringify(m.e2e) : m.text);
+    if (m.type === 'whisper') return this.whisper(m.to, bodyOf(m));
     if (m.e2e) return this.sealed(m, m.e2e);
-    this.checkText(m.text);
     if (m.type === 'edit') {
       if (this.e2eRoom) throw new ProtocolError('e2e_required', E2E_REQUIRED);
       return this.lifecycle(m);
@@ -473,7 +467,7 @@ export class Chatter {
     if (this.e2eRoom) throw new ProtocolError('e2e_required', E2E_REQUIRED);
     // The original's convention: "bob: hi" whispers to bob, if bob is here.
     const [, to, said] = /^([^\s:]+): ([\s\S]+)$/.exec(text) ?? [];
-    if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, said);
+    if (to !== undefined && said !== undefined && to !== me.name && isPresent(this.d, this.room, to)) return this.whisper(to, { text: said });
     const mentions = mentionsIn(text, (name) => this.roster.has(name) || isRegistered(this.d, name));
     await this.log({
       type: 'msg',
@@ -491,7 +485,6 @@ export class Chatter {
    */
   private async sealed(m: Extract<ClientMessage, { type: 'msg' | 'edit' }>, e2e: E2eBox): Promise<void> {
     if (!this.e2eRoom) throw new ProtocolError('bad_request', 'this room is not end-to-end encrypted: send "text", not "e2e"');
-    this.checkText(JSON.stringify(e2e));
     if (m.type === 'edit') return this.lifecycle(m);
     const me = this.joined;
     await this.log({ type: 'msg', from: me.name, color: me.color, e2e, ...(m.reply_to ? { reply_to: m.reply_to } : {}) });
@@ -533,11 +526,16 @@ export class Chatter {
       await deliver(this.d, this.room, m.to, entry, this.cfg.files.shared_fs);
       return;
     }
-    const others = this.roster
-      .list()
-      .map((u) => u.name)
-      .filter((n) => n !== from);
-    // Someone who left meanwhile has no inbox: they need no status.
+    await this.tellOthers(from, entry);
+  }
+
+  /**
+   * One inbox line to everyone in the room but us, by the presence directories (the
+   * truth: a newcomer not yet in our roster is told too). Someone who left meanwhile has
+   * no inbox: nothing to tell.
+   */
+  private async tellOthers(me: string, entry: NewInboxEntry): Promise<void> {
+    const others = presentNames(this.d, this.room).filter((n) => n !== me);
     await Promise.all(others.map((n) => deliver(this.d, this.room, n, entry, this.cfg.files.shared_fs).catch(() => undefined)));
   }
 
@@ -577,22 +575,21 @@ export class Chatter {
   /** Our info changed: everyone here reads it again (a `presence` note in their inboxes). */
   private async presenceChanged(me: Presence): Promise<void> {
     this.roster.infoChanged(me.name); // our own list shows it too: the page sees it arrived
-    const others = presentNames(this.d, this.room).filter((n) => n !== me.name);
-    // Someone who left meanwhile has no inbox: nothing to tell.
-    await Promise.all(others.map((n) => deliver(this.d, this.room, n, { type: 'presence', from: me.name }, this.cfg.files.shared_fs).catch(() => undefined)));
+    await this.tellOthers(me.name, { type: 'presence', from: me.name });
   }
 
-  /** Ciphertext between two pages: relayed as it is, to the inbox and back to the sender. */
-  private async sealedWhisper(to: string, e2e: E2eBox): Promise<void> {
+  /** Text, or ciphertext between two pages (relayed as it is): to the inbox, and back to the sender. */
+  private async whisper(to: string, body: Body): Promise<void> {
     const me = this.joined;
-    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, e2e }, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
-    if (to !== me.name) this.send(entry as ServerMessage);
-  }
-
-  async whisper(to: string, text: string): Promise<void> {
-    const me = this.joined;
-    if (text.trim() === '') throw new ProtocolError('bad_request', 'empty whisper');
-    const entry = await deliver(this.d, this.room, to, { type: 'whisper', from: me.name, to, text }, this.cfg.files.shared_fs, this.cfg.chat.max_inbox_bytes);
+    if (body.text !== undefined && body.text.trim() === '') throw new ProtocolError('bad_request', 'empty whisper');
+    const entry = await deliver(
+      this.d,
+      this.room,
+      to,
+      { type: 'whisper', from: me.name, to, ...body },
+      this.cfg.files.shared_fs,
+      this.cfg.chat.max_inbox_bytes,
+    );
     if (to !== me.name) this.send(entry as ServerMessage); // the sender's copy; to oneself, the inbox copy is enough
   }
 
@@ -605,7 +602,7 @@ export class Chatter {
       logEvent: (e) => this.log(e),
       info: (text) => this.send({ type: 'info', text }),
       setColor: async (color) => this.joined.setColor(color),
-      whisper: (to, text) => this.whisper(to, text),
+      whisper: (to, text) => this.whisper(to, { text }),
       rename: (wanted) => this.rename(wanted),
       d: this.d,
       cfg: this.cfg,

@@ -84,11 +84,8 @@ export interface E2eBox {
  */
 export type Body = { text: string; e2e?: undefined } | { e2e: E2eBox; text?: undefined };
 
-/** A whisper carries either text or, between two browsers with keys, only ciphertext. */
-export type WhisperBody = Body;
-
 /** A whisper as the inbox holds it and as both ends get it. */
-export type WhisperEntry = { type: 'whisper'; id: string; t: string; from: string; to: string } & WhisperBody;
+export type WhisperEntry = { type: 'whisper'; id: string; t: string; from: string; to: string } & Body;
 
 /**
  * An invitation to another room, to one chatter: `href` is the page that admits the
@@ -147,7 +144,7 @@ export type ClientMessage =
   | ({ type: 'msg'; reply_to?: string } & Body)
   | ({ type: 'edit'; ref: string } & Body)
   | { type: 'delete'; ref: string }
-  | ({ type: 'whisper'; to: string } & WhisperBody)
+  | ({ type: 'whisper'; to: string } & Body)
   | { type: 'signal'; to: string; data: Record<string, unknown> }
   | ({ type: 'status'; to?: string } & PeerStatus)
   | { type: 'key'; pub: string }
@@ -289,14 +286,8 @@ export function parseClientLine(line: string): ClientMessage {
       }
       return { type: 'msg', ...bodyOf(m, 'msg needs a string "text" (or "e2e")'), ...(typeof m.reply_to === 'string' ? { reply_to: m.reply_to } : {}) };
     case 'whisper':
-      if (typeof m.to === 'string' && m.e2e !== undefined) {
-        if (m.text !== undefined) throw new ProtocolError('bad_request', 'an e2e whisper carries no "text"');
-        return { type: 'whisper', to: m.to, e2e: checkedBox(m.e2e) };
-      }
-      if (typeof m.to !== 'string' || typeof m.text !== 'string') {
-        throw new ProtocolError('bad_request', 'whisper needs string "to" and "text" (or "e2e")');
-      }
-      return { type: 'whisper', to: m.to, text: checkedText(m.text) };
+      if (typeof m.to !== 'string') throw new ProtocolError('bad_request', 'whisper needs string "to" and "text" (or "e2e")');
+      return { type: 'whisper', to: m.to, ...bodyOf(m, 'whisper needs string "to" and "text" (or "e2e")') };
     case 'key':
       if (!isPublicKey(m.pub)) throw new ProtocolError('bad_request', 'key needs "pub": base64 of a raw uncompressed P-256 point (65 bytes, starting 0x04)');
       return { type: 'key', pub: m.pub };
