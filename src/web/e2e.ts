@@ -10,6 +10,7 @@
 // compare is SHA-256 of the two sorted public keys, its first 10 bytes as 5 groups of 4 hex.
 
 import type { E2eBox, UserSummary } from '../shared/protocol.js';
+import { fromBase64, openBox, sealBox, toBase64 } from './box.js';
 
 const LABEL = 'tailroom whisper v1';
 const SALT = new TextEncoder().encode('tailroom e2e whisper salt');
@@ -31,19 +32,6 @@ export interface E2eHooks {
   changed(): void;
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
@@ -60,8 +48,9 @@ function sortedPair(a: string, b: string): Uint8Array<ArrayBuffer> {
   return concat(fromBase64(x), fromBase64(y));
 }
 
-function additionalData(from: string, to: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`${LABEL}\n${from}\n${to}`);
+/** What a whisper's box is bound to: who sent it to whom. */
+function bound(from: string, to: string): string {
+  return `${LABEL}\n${from}\n${to}`;
 }
 
 /** The short fingerprint of a pair of public keys: the same on both pages. */
@@ -210,10 +199,7 @@ export class E2e {
   async seal(from: string, to: string, text: string): Promise<E2eBox> {
     const pub = this.pubs.get(to);
     if (pub === undefined) throw new Error(`${to} has no key`);
-    const key = await this.derive(pub);
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: additionalData(from, to) }, key, new TextEncoder().encode(text));
-    return { v: 1, iv: toBase64(iv), ct: toBase64(new Uint8Array(ct)) };
+    return sealBox(await this.derive(pub), bound(from, to), text);
   }
 
   /**
@@ -232,8 +218,6 @@ export class E2e {
     }
     const pub = this.pubs.get(peer);
     if (pub === undefined) throw new Error(`no key of ${peer}`);
-    const key = await this.derive(pub);
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64(box.iv), additionalData: additionalData(from, to) }, key, fromBase64(box.ct));
-    return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+    return openBox(await this.derive(pub), bound(from, to), box);
   }
 }

@@ -12,6 +12,7 @@
 
 import type { E2eBox, RoomEvent } from '../shared/protocol.js';
 import { isBlanked } from '../shared/lifecycle.js';
+import { openBox, sealBox } from './box.js';
 import { el } from './dom.js';
 
 /** OWASP's 2023 figure for PBKDF2-HMAC-SHA256: some 0.1 to 0.3 s in a browser, once per page. */
@@ -19,19 +20,6 @@ const ITERATIONS = 310_000;
 const CONTEXT = 'tailroom room v1\0';
 
 const utf8 = new TextEncoder();
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /** The room's AES-GCM key from its passphrase: the same in every browser that knows both. */
 export async function deriveRoomKey(room: string, passphrase: string): Promise<CryptoKey> {
@@ -78,10 +66,7 @@ export class RoomKey {
 
   /** Text to say in this room, sealed (once the passphrase is in: a message typed before waits for it). */
   async seal(text: string): Promise<E2eBox> {
-    const key = await this.keyReady;
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8.encode(CONTEXT + this.room) }, key, utf8.encode(text)));
-    return { v: 1, iv: toBase64(iv), ct: toBase64(ct) };
+    return sealBox(await this.keyReady, CONTEXT + this.room, text);
   }
 
   get unlocked(): boolean {
@@ -99,13 +84,9 @@ export class RoomKey {
         if ((e.type !== 'msg' && e.type !== 'edit') || !e.e2e || isBlanked(e)) return e;
         const key = await this.keyReady;
         try {
-          const plain = await crypto.subtle.decrypt(
-            { name: 'AES-GCM', iv: fromBase64(e.e2e.iv), additionalData: utf8.encode(CONTEXT + this.room) },
-            key,
-            fromBase64(e.e2e.ct),
-          );
+          const text = await openBox(key, CONTEXT + this.room, e.e2e);
           const { e2e: _box, ...rest } = e;
-          return { ...rest, text: new TextDecoder('utf-8', { fatal: true }).decode(plain) } as RoomEvent;
+          return { ...rest, text } as RoomEvent;
         } catch {
           this.failed();
           return e;
