@@ -68,31 +68,15 @@ export function asFolded(m: MsgEvent): FoldedMsg {
  * page) is kept: the renderer decides what an orphan shows.
  */
 export function foldLifecycle(events: readonly RoomEvent[]): FoldedEvent[] {
-  const out: FoldedEvent[] = [];
-  const at = new Map<string, number>(); // msg id -> its index in out
-  for (const e of events) {
-    if (e.type === 'msg') {
-      at.set(e.id, out.length);
-      out.push(asFolded(e));
-      continue;
-    }
-    if (isLifecycle(e)) {
-      const i = at.get(e.ref);
-      const m = i === undefined ? undefined : out[i];
-      if (i !== undefined && m?.type === 'msg') {
-        out[i] = applyLifecycle(m, e) ?? m;
-        continue;
-      }
-    }
-    out.push(e);
-  }
-  return out;
+  const fold = new LifecycleFold(Number.POSITIVE_INFINITY);
+  for (const e of events) fold.push(e);
+  return fold.flush();
 }
 
 /**
- * foldLifecycle for a stream too long to hold (a whole history, oldest first): an edit or
+ * The fold for a stream too long to hold (a whole history, oldest first): an edit or
  * delete folds into its msg while that msg is among the last `window` events held back;
- * one that comes later stays an event of its own (an orphan).
+ * one that comes later stays an event of its own (an orphan). foldLifecycle holds all.
  */
 export class LifecycleFold {
   private held: FoldedEvent[] = [];

@@ -7,6 +7,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { linesBackward } from './backward.js';
+import { searchFloor, stampedBefore } from './eventid.js';
 import { MAX_LINE_BYTES } from './jsonl.js';
 import { isEmptySegment, type Segment } from './segments.js';
 import { parseEventLine, ROOM_EVENT_TYPES, type RoomEvent } from '../shared/protocol.js';
@@ -243,9 +244,6 @@ function flatten(chunks: Located[][]): RoomEvent[] {
 
 // ---- one event's page ----------------------------------------------------------------
 
-/** Lines land in about the order they were stamped: this much disorder is allowed for. */
-const STAMP_DISORDER_MS = 60_000;
-const ID_TIME_CHARS = 9;
 /** Most bytes read past the event to give its page some later lines too. */
 const AFTER_BYTES = 256 * 1024;
 
@@ -263,10 +261,7 @@ export type EventPage = { cursor: Cursor } | { missing: 'unknown' | 'too_far' };
  */
 export async function locateEvent(segments: Segment[], id: string, after: number, budget: number): Promise<EventPage> {
   const prefix = `{"id":"${id}"`;
-  const ms = Number.parseInt(id.slice(0, ID_TIME_CHARS), 36);
-  const floor = Math.max(0, ms - STAMP_DISORDER_MS)
-    .toString(36)
-    .padStart(ID_TIME_CHARS, '0');
+  const floor = searchFloor(id);
   let left = budget;
   for (const s of segments) {
     if (isEmptySegment(s)) continue;
@@ -278,7 +273,7 @@ export async function locateEvent(segments: Segment[], id: string, after: number
           bytes = Buffer.byteLength(line) + 1;
           return true;
         }
-        if (!s.gz && line.startsWith('{"id":"') && line.slice(7, 7 + ID_TIME_CHARS) < floor) throw new PassedIt();
+        if (!s.gz && stampedBefore(line, floor)) throw new PassedIt();
         return false;
       },
     };

@@ -7,6 +7,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { linesBackward } from './backward.js';
 import type { DataDir } from './datadir.js';
+import { searchFloor, stampedBefore } from './eventid.js';
 import { listSegments, type Segment, segmentLines } from './segments.js';
 import { bodyOf, type MsgEvent } from '../shared/lifecycle.js';
 import { type Body, parseEventLine, type RoomEvent } from '../shared/protocol.js';
@@ -32,18 +33,6 @@ export interface Found {
 
 export type Lookup = { found: Found } | { missing: 'unknown' | 'not_msg' | 'too_far' };
 
-/** Lines land in about the order they were stamped: this much disorder is allowed for. */
-const STAMP_DISORDER_MS = 60_000;
-const ID_TIME_CHARS = 9;
-
-/** The id's time part, fixed-width base36: ids compare as text in time order. */
-function floorOf(id: string): string {
-  const ms = Number.parseInt(id.slice(0, ID_TIME_CHARS), 36);
-  return Math.max(0, ms - STAMP_DISORDER_MS)
-    .toString(36)
-    .padStart(ID_TIME_CHARS, '0');
-}
-
 class Search {
   readonly later: { e: Extract<RoomEvent, { type: 'edit' | 'delete' }>; place: Place }[] = [];
   private readonly idPrefix: string;
@@ -54,7 +43,7 @@ class Search {
   constructor(readonly id: string) {
     this.idPrefix = `{"id":"${id}"`;
     this.refNeedle = `"ref":"${id}"`;
-    this.floor = floorOf(id);
+    this.floor = searchFloor(id);
   }
 
   /** One line, newest first; true = stop here. */
@@ -73,7 +62,7 @@ class Search {
       if ((e?.type === 'edit' || e?.type === 'delete') && e.ref === this.id) this.later.push({ e, place });
     }
     // Stamped well before the id: the msg cannot lie further back.
-    if (line.startsWith('{"id":"') && line.slice(7, 7 + ID_TIME_CHARS) < this.floor) {
+    if (stampedBefore(line, this.floor)) {
       this.result = { missing: 'unknown' };
       return true;
     }
