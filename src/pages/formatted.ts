@@ -3,13 +3,13 @@
 
 import { highlightCode } from '../shared/highlight.js';
 import { type Highlighter, type RenderContext, renderMarkdown, toHtml } from '../shared/markdown.js';
+import type { PageRequest } from './http.js';
 
 /**
  * Code highlighted on one page view, in characters: past it, blocks are shown plain. A
  * page of long code blocks would otherwise cost tens of milliseconds each (bench/markdown.ts).
  */
 export const PAGE_HIGHLIGHT_CHARS = 16 * 1024;
-import type { PageRequest } from './http.js';
 
 /** The URL the browser asked for: links are same-site or not against it, as in the chat page. */
 export function pageBase(req: Pick<PageRequest, 'https' | 'host' | 'rawPath' | 'pathInfo'>): string {

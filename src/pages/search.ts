@@ -40,23 +40,3 @@ export function compileSearch(q: string): Search {
     },
   };
 }
-
-export interface TextPart {
-  text: string;
-  hit: boolean;
-}
-
-/** The text cut into plain and matching parts; the template escapes each and marks hits. */
-export function highlight(text: string, re: RegExp | undefined): TextPart[] {
-  if (!re) return [{ text, hit: false }];
-  const parts: TextPart[] = [];
-  let at = 0;
-  for (const m of text.matchAll(re)) {
-    if (m[0].length === 0) continue;
-    if (m.index > at) parts.push({ text: text.slice(at, m.index), hit: false });
-    parts.push({ text: m[0], hit: true });
-    at = m.index + m[0].length;
-  }
-  if (at < text.length) parts.push({ text: text.slice(at), hit: false });
-  return parts;
-}

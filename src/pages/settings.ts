@@ -15,8 +15,6 @@ import { checkForm, checkPassword, clientAddr, formSession, nameCounters, saveSe
 import { type PageContext, type PageHandler, type PageRequest, type PageResponse, HttpError, allowMethods, param, redirect } from './http.js';
 import { page } from './layout.js';
 
-export { cookiePath, csrfToken, fromOurSite, sessionCookie } from './forms.js';
-
 type FormName = 'save' | 'register' | 'signin' | 'password';
 
 interface FormState {
