@@ -11,7 +11,7 @@ import { deliver, isPresent, type NewInboxEntry, rotateInbox } from '../store/in
 import { StorageError } from '../store/jsonl.js';
 import { LineReader } from './linereader.js';
 import { NameError, roomFromPath } from '../store/names.js';
-import { listPresent, Presence, presentNames, readInfo, reapRoom, takeAddressSlot } from '../store/presence.js';
+import { extrasOf, listPresent, Presence, presentNames, readInfo, reapRoom, takeAddressSlot } from '../store/presence.js';
 import {
   type Body,
   type ClientMessage,
@@ -91,10 +91,7 @@ export class Chatter {
     (users) => {
       if (!this.leaving) this.send({ type: 'users', users });
     },
-    (name) => {
-      const info = readInfo(this.d, this.room, name);
-      return { pub: info?.pub, read: info?.read };
-    },
+    (name) => extrasOf(readInfo(this.d, this.room, name)),
   );
   /** Where our read markers are kept (src/store/readmarks.ts); none: in presence only. */
   private readOwner: ReadOwner | undefined;

@@ -14,11 +14,8 @@ import type { RoomEvent, UserSummary } from '../shared/protocol.js';
 const USERS_COALESCE_MS = 30;
 const USERS_MIN_GAP_MS = 1000;
 
-/** What a chatter's presence info adds to its name and colour. */
-export interface InfoExtras {
-  pub?: string;
-  read?: string;
-}
+/** What a chatter's presence info adds to its name and colour (src/store/presence.ts extrasOf). */
+export type InfoExtras = Pick<UserSummary, 'pub' | 'read'>;
 
 interface Entry extends InfoExtras {
   color: string;

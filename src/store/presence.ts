@@ -102,24 +102,20 @@ function readInfoAt(path: string): PresenceInfo | undefined {
 
 /** Who is in the room, in name order. Hidden entries (locks, tombstones) are not people. */
 export function listPresent(d: DataDir, room: string): UserSummary[] {
-  let names: string[];
-  try {
-    names = readdirSync(roomUsersDir(d, room));
-  } catch {
-    return [];
-  }
-  const users: UserSummary[] = [];
-  for (const name of names.sort()) {
-    if (name.startsWith('.')) continue;
-    const info = readInfo(d, room, name);
-    users.push({
-      name,
-      color: info?.color ?? '',
-      ...(typeof info?.pub === 'string' ? { pub: info.pub } : {}),
-      ...(typeof info?.read === 'string' ? { read: info.read } : {}),
+  return presentNames(d, room)
+    .sort()
+    .map((name) => {
+      const info = readInfo(d, room, name);
+      return { name, color: info?.color ?? '', ...extrasOf(info) };
     });
-  }
-  return users;
+}
+
+/** What a presence info adds to a name and colour in a `users` list: the key and the read marker, when valid strings. */
+export function extrasOf(info: PresenceInfo | undefined): Pick<UserSummary, 'pub' | 'read'> {
+  return {
+    ...(typeof info?.pub === 'string' ? { pub: info.pub } : {}),
+    ...(typeof info?.read === 'string' ? { read: info.read } : {}),
+  };
 }
 
 /** Who is in the room, by name only: one readdir, no info file read. */
