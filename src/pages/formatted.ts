@@ -1,7 +1,6 @@
 // Message text on the pages: the chat page's renderer (src/shared/markdown.ts) to HTML,
 // with code blocks highlighted here, on the server: the pages run no script.
 
-import { highlightCode } from '../shared/highlight.js';
 import { type Highlighter, type RenderContext, renderMarkdown, toHtml } from '../shared/markdown.js';
 import type { PageRequest } from './http.js';
 
@@ -21,13 +20,25 @@ export function pageBase(req: Pick<PageRequest, 'https' | 'host' | 'rawPath' | '
   }
 }
 
-/** Text -> HTML for a page's template (inserted unescaped: everything in it is escaped here). */
-export function formatter(req: Pick<PageRequest, 'https' | 'host' | 'rawPath' | 'pathInfo'>, hits?: RegExp): (text: string) => string {
+/** A fence that may name a language: only a page holding one loads the highlighter. */
+const FENCE = /```[^\s`]/;
+
+/**
+ * Text -> HTML for a page's template (inserted unescaped: everything in it is escaped
+ * here), for a page showing `texts`. highlight.js is loaded only when one of them has a
+ * fenced block that may name a language: most pages have none, and loading it costs them.
+ */
+export async function formatter(
+  req: Pick<PageRequest, 'https' | 'host' | 'rawPath' | 'pathInfo'>,
+  hits: RegExp | undefined,
+  texts: readonly string[],
+): Promise<(text: string) => string> {
   const base = pageBase(req);
   const ctx: RenderContext = { base, emoticons: new URL('emoticons/', base).href, hits };
+  const highlightCode = texts.some((t) => FENCE.test(t)) ? (await import('../shared/highlight.js')).highlightCode : undefined;
   let left = PAGE_HIGHLIGHT_CHARS;
   const highlight: Highlighter = (code, lang) => {
-    if (code.length > left) return undefined;
+    if (!highlightCode || code.length > left) return undefined;
     left -= code.length;
     return highlightCode(code, lang);
   };

@@ -19,7 +19,6 @@ import { page } from './layout.js';
 import { pageAsked, paginate } from './paginate.js';
 import { privateMessage, refusalMessage } from './refusals.js';
 import { ROOMS_PER_PAGE, roomHref } from './rooms.js';
-import { formatter } from './formatted.js';
 import { MAX_QUERY_CHARS, compileSearch } from './search.js';
 
 function href(params: Record<string, string | undefined>): string {
@@ -165,6 +164,8 @@ export function searchBudget(cfg: Config): number {
 }
 
 async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: string) {
+  // The renderer is for a room's page only: the archive index never loads it.
+  const { formatter } = await import('./formatted.js');
   const room = requestedRoom(raw);
   const me = identify(cfg, d, req);
   // The handler's rule: a log is read only for whoever may enter the room.
@@ -205,9 +206,13 @@ async function roomHistory(req: PageRequest, { cfg, d }: PageContext, raw: strin
   }
 
   const keep = { room, q: q || undefined, joins: open ? 'open' : undefined };
-  const format = formatter(req, search?.re);
   // Each message as it stands now: the edits and deletes on this page folded into it.
   const folded = foldLifecycle(result.events);
+  const format = await formatter(
+    req,
+    search?.re,
+    folded.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : [])),
+  );
   const quotes = quotesOn(folded, room);
   const days = byDay(folded).map((day) => ({ heading: day.heading, iso: day.iso, entries: fold(day.events, format, quotes) }));
   const oldest = result.events[0];
