@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { dataDir } from '../../src/store/datadir.js';
 import { hashPassword } from '../../src/store/passwords.js';
 import { updateRoomSettings } from '../../src/store/roomsettings.js';
-import { type Server, ROOT, chatter, launchChromium, openRoom, say, startServer, waitForLine } from './harness.js';
+import { type Server, ROOT, chatter, launchChromium, openRoom, say, startServer, waitForLine, stopAtEnd } from './harness.js';
 
 /** What a WebSocket into `room` gets with the cookies of `ctx` (its session, its grants), until it closes. */
 async function socketInto(ctx: BrowserContext, server: Server, room: string): Promise<{ frames: string[]; closed: boolean }> {
@@ -60,14 +60,9 @@ describe('closed rooms and registered names in chromium', () => {
     browser = await launchChromium(false);
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
+  stopAtEnd(() => ({ browser, server }));
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
+  afterEach(async () => {
     // Each test's chatters leave: the next test's rooms hold only its own.
     for (const ctx of contexts.splice(0)) await ctx.close();
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { dataDir } from '../../src/store/datadir.js';
 import { SESSION_COOKIE, writeSession } from '../../src/store/sessions.js';
-import { type Server, CHROMIUM, CHROMIUM_FLAGS, chatter, launchChromium, openRoom, say, startServer } from './harness.js';
+import { type Server, CHROMIUM, CHROMIUM_FLAGS, chatter, launchChromium, openRoom, say, startServer, showServerOutputOnFailure } from './harness.js';
 
 const ROOM = 'lobby';
 
@@ -63,9 +63,7 @@ describe('the installable app in chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  showServerOutputOnFailure(() => server);
 
   it('every page links a manifest chromium reads without errors: name, relative start_url and scope, icons', async () => {
     for (const path of [`chat?room=${ROOM}`, 'rooms']) {

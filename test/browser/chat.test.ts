@@ -8,7 +8,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, ROOT, chatter, launchChromium, openRoom, presencePid, say, setPreview, startServer, visibleLines, waitForLine } from './harness.js';
+import {
+  type Server,
+  ROOT,
+  chatter,
+  launchChromium,
+  openRoom,
+  presencePid,
+  say,
+  setPreview,
+  startServer,
+  visibleLines,
+  waitForLine,
+  stopAtEnd,
+} from './harness.js';
 
 const ROOM = 'lobby';
 const COLORS = { alice: '#c0392b', bob: '#2e86c1', carol: '#27ae60' } as const;
@@ -36,15 +49,7 @@ describe('the chat page in chromium', () => {
     page = await perChatter((name) => openRoom(ctx[name], server, ROOM));
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   it('two pages chat: a line typed on one shows on the other, name in its colour, date on hover', async () => {
     await say(page.alice, 'hello from alice');

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { dataDir } from '../../src/store/datadir.js';
 import { SESSION_COOKIE, writeSession } from '../../src/store/sessions.js';
-import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine, stopAtEnd } from './harness.js';
 
 const ROOM = 'lobby';
 
@@ -88,15 +88,7 @@ describe('end-to-end whispers in chromium', () => {
     bob = await openRoom(bobCtx, server, ROOM);
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   it('shows both pages the same fingerprint of the pair', async function () {
     this.timeout(30000);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine, stopAtEnd } from './harness.js';
 
 const ROOM = 'vault';
 const PASS = 'correct horse battery staple';
@@ -48,15 +48,7 @@ describe('end-to-end rooms in chromium', () => {
     await unlock(bob, PASS);
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   const log = () => readFileSync(join(server.data, 'rooms', `${ROOM}.log`), 'utf8');
 

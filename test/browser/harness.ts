@@ -181,3 +181,22 @@ export async function waitForLine(page: Page, text: string, timeout = 20000): Pr
 export function presencePid(server: Server, room: string, name: string): number {
   return (JSON.parse(readFileSync(join(server.data, 'users', room, name, 'info'), 'utf8')) as { pid: number }).pid;
 }
+
+/** After a failed test, the server's last lines on stderr: what it said is often why. */
+export function showServerOutputOnFailure(server: () => Server | undefined): void {
+  afterEach(function () {
+    const s = server();
+    if (this.currentTest?.state === 'failed' && s) process.stderr.write(`--- server output ---\n${s.output().split('\n').slice(-40).join('\n')}\n`);
+  });
+}
+
+/** How a suite ends: the server's output after a failure, and at the end chromium and the server stopped. */
+export function stopAtEnd(running: () => { browser?: Browser; server?: Server }): void {
+  showServerOutputOnFailure(() => running().server);
+  after(async function () {
+    this.timeout(30000);
+    const { browser, server } = running();
+    await browser?.close();
+    await server?.stop();
+  });
+}

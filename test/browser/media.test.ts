@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import { dataDir } from '../../src/store/datadir.js';
 import { SESSION_COOKIE, writeSession } from '../../src/store/sessions.js';
 import { MAX_MEDIA_BYTES } from '../../src/web/files.js';
-import { type Server, chatter, launchChromium, openRoom, startServer } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, startServer, stopAtEnd } from './harness.js';
 
 const ROOM = 'studio';
 
@@ -98,15 +98,7 @@ describe('calls and media in chromium', () => {
     await page.alice.waitForSelector('#users li[data-name="bob"]', { timeout: 20000 });
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   it('screen sharing in a call: the screen takes the camera’s place at the other end, and the camera comes back', async () => {
     const { alice, bob } = page;

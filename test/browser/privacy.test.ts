@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, chatter, launchChromium, openRoom, say, setPreview, startServer, waitForLine } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, say, setPreview, startServer, waitForLine, stopAtEnd } from './harness.js';
 
 const ROOM = 'lobby';
 
@@ -73,15 +73,7 @@ describe('privacy of a chat page in chromium', () => {
     for (const name of ['alice', 'bob'] as const) await w[name].page.waitForSelector('#users li[data-name="carol"]', { timeout: 20000 });
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   it('nobody connects to anybody just for being in the room', async () => {
     await new Promise((r) => setTimeout(r, 3000)); // time enough for a mesh to form

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine } from './harness.js';
+import { type Server, chatter, launchChromium, openRoom, say, startServer, waitForLine, stopAtEnd } from './harness.js';
 
 const ROOM = 'lobby';
 
@@ -53,15 +53,7 @@ describe('read markers in chromium', () => {
     bob = await openRoom(bobCtx, server, ROOM);
   });
 
-  after(async function () {
-    this.timeout(30000);
-    await browser?.close();
-    await server?.stop();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') process.stderr.write(`--- server output ---\n${server.output().split('\n').slice(-40).join('\n')}\n`);
-  });
+  stopAtEnd(() => ({ browser, server }));
 
   it("shows 'seen by bob' on alice's page once bob's page has seen her message", async function () {
     this.timeout(40000);
