@@ -1,9 +1,8 @@
-import { DEFAULT_INVITE_TTL_MS, makeInvite } from '../store/invites.js';
+import { DEFAULT_INVITE_TTL_MS, inviteHref, makeInvite } from '../store/invites.js';
 import { isPresent } from '../store/inbox.js';
 import { NameError, validateRoom } from '../store/names.js';
 import { ProtocolError } from '../shared/protocol.js';
 import { requireOperator } from './operators.js';
-import { inviteHref } from '../store/invites.js';
 import type { Command } from './types.js';
 
 export const invite: Command = {

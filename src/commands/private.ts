@@ -5,13 +5,12 @@ import { existsSync } from 'node:fs';
 import { roomLogPath } from '../store/datadir.js';
 import { newEventId } from '../store/eventid.js';
 import { isPresent } from '../store/inbox.js';
-import { makeInvite } from '../store/invites.js';
+import { inviteHref, makeInvite } from '../store/invites.js';
 import { isValid, validateRoom } from '../store/names.js';
 import { isRegistered } from '../store/registry.js';
 import { readRoomSettings } from '../store/roomsettings.js';
 import { ProtocolError } from '../shared/protocol.js';
 import { changeSettings } from './operators.js';
-import { inviteHref } from '../store/invites.js';
 import type { Command, CommandContext } from './types.js';
 
 const hex = (bytes: number) => process.getBuiltinModule('node:crypto').randomBytes(bytes).toString('hex');

@@ -223,8 +223,8 @@ describe('calls and media in chromium', () => {
       if (/^users\/.*\/inbox$/.test(where)) {
         for (const line of bytes.toString('utf8').split('\n').filter(Boolean)) {
           const entry = JSON.parse(line) as { type: string };
-          // A `key` line tells a handler to re-read someone's public key (end-to-end whispers).
-          assert.ok(['signal', 'status', 'key'].includes(entry.type), `${where}: a ${entry.type} line`);
+          // A `presence` line tells a handler to re-read someone's info (a public key, a read marker).
+          assert.ok(['signal', 'status', 'presence'].includes(entry.type), `${where}: a ${entry.type} line`);
         }
       }
     }
